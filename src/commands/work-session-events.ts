@@ -1,0 +1,134 @@
+import { transition } from 'xstate';
+import {
+  allowedWorkSessionEvents,
+  resolveWorkSessionSnapshot,
+  workSessionMachine,
+  type WorkSessionEvent,
+  type WorkSessionState,
+} from '../../machines/work-session.machine.js';
+import { isSupervisor } from '../auth/actor.js';
+import { laterOf } from '../domain/clock.js';
+import { forbidden, invalidTransition } from '../errors/app-error.js';
+import { appendOutbox } from '../repositories/outbox.repository.js';
+import {
+  insertWorkSession,
+  lockOpenSessionOfTicket,
+  insertWorkSessionTransition,
+  updateWorkSession,
+} from '../repositories/work-session.repository.js';
+import {
+  presentWorkSession,
+  presentWorkSessionTransition,
+  type TicketRow,
+  type WorkSessionRow,
+  type WorkSessionTransitionRow,
+} from '../presenters/presenters.js';
+import type { CommandContext } from './command.js';
+
+export interface SessionChange {
+  session: WorkSessionRow;
+  transition: WorkSessionTransitionRow;
+  at: Date;
+}
+
+/** Object-level rule: a technician acts only on their own sessions; supervisors on any. */
+export function assertSessionOwnerOrSupervisor(ctx: CommandContext, session: WorkSessionRow): void {
+  if (isSupervisor(ctx.actor)) return;
+  if (ctx.actor.role === 'TECHNICIAN' && session.technicianId === ctx.actor.id) return;
+  throw forbidden('Only the session owner or a supervisor may do this', { sessionId: session.id });
+}
+
+function decide(state: WorkSessionState, context: Parameters<typeof resolveWorkSessionSnapshot>[1], event: WorkSessionEvent) {
+  const snapshot = resolveWorkSessionSnapshot(state, context);
+  if (!snapshot.can(event)) {
+    throw invalidTransition(event.type, state, allowedWorkSessionEvents(snapshot));
+  }
+  return transition(workSessionMachine, snapshot, event)[0];
+}
+
+async function recordSessionEvent(
+  ctx: CommandContext,
+  session: WorkSessionRow,
+  fromStatus: string | null,
+  event: WorkSessionEvent,
+  at: Date,
+  reason: string | null,
+): Promise<SessionChange> {
+  const logged = await insertWorkSessionTransition(ctx.tx, {
+    sessionId: session.id,
+    fromStatus,
+    toStatus: session.status,
+    event: event.type,
+    reason,
+    actorId: ctx.actor.id,
+    at,
+    commandId: ctx.commandId,
+  });
+  await appendOutbox(ctx.tx, [
+    {
+      type: 'session.updated',
+      aggregateType: 'work_session',
+      aggregateId: session.id,
+      technicianIds: [session.technicianId],
+      data: { session: presentWorkSession(session, at), transition: presentWorkSessionTransition(logged) },
+    },
+  ]);
+  return { session, transition: logged, at };
+}
+
+/** start_for_ticket: opens a RUNNING session for the ticket's assignee (ticket already locked). */
+export async function openSessionForTicket(ctx: CommandContext, ticket: TicketRow, at: Date): Promise<SessionChange> {
+  const technicianId = ticket.technicianId ?? '';
+  decide('NEW', { ticketStatus: ticket.status, ticketTechnicianId: ticket.technicianId, technicianId }, { type: 'START' });
+  const session = await insertWorkSession(ctx.tx, {
+    ticketId: ticket.id,
+    technicianId,
+    status: 'RUNNING',
+    startedAt: at,
+    runningSince: at,
+    activeSeconds: 0,
+    updatedAt: at,
+  });
+  return recordSessionEvent(ctx, session, null, { type: 'START' }, at, null);
+}
+
+/** PAUSE / RESUME / STOP on a locked session, as the statechart decides. */
+export async function applySessionEvent(
+  ctx: CommandContext,
+  session: WorkSessionRow,
+  event: WorkSessionEvent,
+  options: { reason?: string | null } = {},
+): Promise<SessionChange> {
+  const next = decide(
+    session.status as WorkSessionState,
+    { ticketStatus: 'IN_PROGRESS', ticketTechnicianId: session.technicianId, technicianId: session.technicianId },
+    event,
+  );
+  const at = laterOf(ctx.clock.now(), session.updatedAt);
+  const status = next.value as WorkSessionState;
+  const updated = await updateWorkSession(ctx.tx, session.id, {
+    status,
+    at,
+    closeRunningInterval: session.status === 'RUNNING',
+    runningSince: status === 'RUNNING' ? at : null,
+    pauseReason: event.type === 'PAUSE' ? event.reason : null,
+    endedAt: status === 'STOPPED' ? at : null,
+  });
+  const reason = event.type === 'PAUSE' ? event.reason : (options.reason ?? null);
+  return recordSessionEvent(ctx, updated, session.status, event, at, reason);
+}
+
+export function presentSessionChange(change: SessionChange) {
+  return { ...presentWorkSession(change.session, change.at), transition: presentWorkSessionTransition(change.transition) };
+}
+
+/** Stops the ticket's open session, if any, because the ticket left IN_PROGRESS. */
+export async function stopOpenSessionOfTicket(
+  ctx: CommandContext,
+  ticketId: string,
+  reason: string,
+): Promise<SessionChange | undefined> {
+  const open = await lockOpenSessionOfTicket(ctx.tx, ticketId);
+  if (!open) return undefined;
+  return applySessionEvent(ctx, open, { type: 'STOP' }, { reason });
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+const DEVELOPMENT_JWT_SECRET = 'benchline-development-secret-do-not-use-in-production';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Every environment variable the product reads, with its default. */
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: int(3000).pipe(z.number().max(65535)),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DB_POOL_MAX: int(10, 1),
+    ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+    ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_TTL_SECONDS: int(12 * 3600, 60),
+    PASSWORD_HASH_COST: int(15, 10).pipe(z.number().max(20)),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BODY_LIMIT_BYTES: int(64 * 1024, 1024),
+    RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+    RATE_LIMIT_MAX: int(6000, 1),
+    LOGIN_RATE_LIMIT_MAX: int(60, 1),
+    TRUST_PROXY: bool(false),
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+    IDEMPOTENCY_TTL_HOURS: int(24, 1),
+    FLAG_INCREMENT_MINUTES: int(6, 1),
+    FLAG_GREEN_MAX_MINUTES: int(30, 0),
+    FLAG_YELLOW_MAX_MINUTES: int(90, 0),
+    XP_PER_FLAG_MINUTE: positive(1),
+    XP_MULTIPLIER_GREEN: positive(1),
+    XP_MULTIPLIER_YELLOW: positive(1.2),
+    XP_MULTIPLIER_RED: positive(1.5),
+  })
+  .superRefine((env, ctx) => {
+    if (env.FLAG_YELLOW_MAX_MINUTES < env.FLAG_GREEN_MAX_MINUTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FLAG_YELLOW_MAX_MINUTES'],
+        message: 'must be greater than or equal to FLAG_GREEN_MAX_MINUTES',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_USERNAME and ADMIN_PASSWORD go together' });
+    }
+  });
+
+export interface MetricsSettings {
+  flagIncrementMinutes: number;
+  greenMaxMinutes: number;
+  yellowMaxMinutes: number;
+  xpPerFlagMinute: number;
+  xpMultiplier: { GREEN: number; YELLOW: number; RED: number };
+}
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  role: 'all' | 'api' | 'worker';
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbPoolMax: number;
+  admin: { username: string; password: string } | undefined;
+  jwt: { secret: string; ttlSeconds: number; usingDevelopmentSecret: boolean };
+  passwordHashCost: number;
+  logLevel: string;
+  bodyLimitBytes: number;
+  rateLimit: { windowMs: number; max: number; loginMax: number };
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  idempotencyTtlHours: number;
+  metrics: MetricsSettings;
+}
+
+/** Raised when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once; throws a ConfigError naming each invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" so that `FOO=` in a compose file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    role: e.ROLE,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    dbPoolMax: e.DB_POOL_MAX,
+    admin: e.ADMIN_USERNAME && e.ADMIN_PASSWORD ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD } : undefined,
+    jwt: {
+      secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+      usingDevelopmentSecret: !e.JWT_SECRET,
+    },
+    passwordHashCost: e.PASSWORD_HASH_COST,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_MS, max: e.RATE_LIMIT_MAX, loginMax: e.LOGIN_RATE_LIMIT_MAX },
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+    metrics: {
+      flagIncrementMinutes: e.FLAG_INCREMENT_MINUTES,
+      greenMaxMinutes: e.FLAG_GREEN_MAX_MINUTES,
+      yellowMaxMinutes: e.FLAG_YELLOW_MAX_MINUTES,
+      xpPerFlagMinute: e.XP_PER_FLAG_MINUTE,
+      xpMultiplier: { GREEN: e.XP_MULTIPLIER_GREEN, YELLOW: e.XP_MULTIPLIER_YELLOW, RED: e.XP_MULTIPLIER_RED },
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ensureFirstAdmin } from './auth/bootstrap-admin.js';
+import { createTokenService, type TokenService } from './auth/tokens.js';
+import type { AppDeps } from './commands/command.js';
+import type { Config } from './config/config.js';
+import { connectDatabase, type Database } from './db/client.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { runMigrations } from './db/migrate.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { createHttpApp } from './http/app.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+
+export interface RunningProduct {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
+  url: string;
+  deps: AppDeps & { tokens: TokenService };
+  database: Database;
+  /** Graceful stop: refuse new work, drain requests, close the pool, stop an embedded server. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  clock?: Clock;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  return server.address() as AddressInfo;
+}
+
+/** Starts the product: database (embedded when no URL), migrations, first admin, HTTP. */
+export async function startProduct(config: Config, options: StartOptions = {}): Promise<RunningProduct> {
+  const log = options.log ?? createLogger(config.logLevel);
+  if (config.jwt.usingDevelopmentSecret && config.env !== 'test') {
+    log.warn('JWT_SECRET is not set: using the development secret; set JWT_SECRET outside development');
+  }
+  let embedded: EmbeddedDatabase | undefined;
+  let database: Database | undefined;
+  let server: Server | undefined;
+  let ready = false;
+
+  const close = async (): Promise<void> => {
+    ready = false;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server?.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+    }
+    await database?.close();
+    await embedded?.stop();
+  };
+
+  try {
+    const url =
+      config.databaseUrl ??
+      (embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'benchline', log })).url;
+    database = connectDatabase(url, { max: config.dbPoolMax, log });
+    await runMigrations(database.pool);
+    await ensureFirstAdmin(database.db, config.admin, config.passwordHashCost, log);
+
+    const tokens = createTokenService(config.jwt);
+    const deps = { db: database.db, clock: options.clock ?? systemClock, config, log, metrics: createMetrics(), tokens };
+    const pool = database.pool;
+    const app = createHttpApp({
+      ...deps,
+      api: config.role !== 'worker',
+      readiness: { isReady: () => ready, check: async () => void (await pool.query('SELECT 1')) },
+    });
+    server = createServer(app);
+    server.keepAliveTimeout = 65_000;
+    const address = await listen(server, config.port, config.host);
+    ready = true;
+    const baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+    log.info({ url: baseUrl, role: config.role, embeddedDatabase: Boolean(embedded) }, 'benchline ready');
+    return { url: baseUrl, deps, database, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,125 @@
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Executor, Tx } from '../db/client.js';
+import { workSessions, workSessionTransitions } from '../db/schema.js';
+import type { WorkSessionRow, WorkSessionTransitionRow } from '../presenters/presenters.js';
+import { openSessionStatuses } from '../../machines/work-session.machine.js';
+
+export async function lockWorkSession(tx: Tx, id: string): Promise<WorkSessionRow | undefined> {
+  const [row] = await tx.select().from(workSessions).where(eq(workSessions.id, id)).for('update');
+  return row;
+}
+
+/** The open (RUNNING or PAUSED) session of a ticket, locked. */
+export async function lockOpenSessionOfTicket(tx: Tx, ticketId: string): Promise<WorkSessionRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(workSessions)
+    .where(and(eq(workSessions.ticketId, ticketId), inArray(workSessions.status, [...openSessionStatuses])))
+    .for('update');
+  return row;
+}
+
+export async function findWorkSession(db: Executor, id: string): Promise<WorkSessionRow | undefined> {
+  const [row] = await db.select().from(workSessions).where(eq(workSessions.id, id));
+  return row;
+}
+
+export async function findOpenSessionOfTicket(db: Executor, ticketId: string): Promise<WorkSessionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(workSessions)
+    .where(and(eq(workSessions.ticketId, ticketId), inArray(workSessions.status, [...openSessionStatuses])));
+  return row;
+}
+
+export async function insertWorkSession(tx: Tx, values: typeof workSessions.$inferInsert): Promise<WorkSessionRow> {
+  const [row] = await tx.insert(workSessions).values(values).returning();
+  return row!;
+}
+
+export interface SessionChange {
+  status: string;
+  at: Date;
+  /** Close the running interval [running_since, at) into active_seconds. */
+  closeRunningInterval: boolean;
+  runningSince: Date | null;
+  pauseReason: string | null;
+  endedAt: Date | null;
+}
+
+/** Applies a state change; interval arithmetic is done in SQL numeric so it matches recomputation exactly. */
+export async function updateWorkSession(tx: Tx, id: string, change: SessionChange): Promise<WorkSessionRow> {
+  const [row] = await tx
+    .update(workSessions)
+    .set({
+      status: change.status,
+      activeSeconds: change.closeRunningInterval
+        ? sql`${workSessions.activeSeconds} + extract(epoch FROM (${change.at.toISOString()}::timestamptz - ${workSessions.runningSince}))`
+        : sql`${workSessions.activeSeconds}`,
+      runningSince: change.runningSince,
+      pauseReason: change.pauseReason,
+      endedAt: change.endedAt,
+      updatedAt: change.at,
+    })
+    .where(eq(workSessions.id, id))
+    .returning();
+  return row!;
+}
+
+export async function insertWorkSessionTransition(
+  tx: Tx,
+  values: typeof workSessionTransitions.$inferInsert,
+): Promise<WorkSessionTransitionRow> {
+  const [row] = await tx.insert(workSessionTransitions).values(values).returning();
+  return row!;
+}
+
+export async function listWorkSessionTransitions(db: Executor, sessionId: string): Promise<WorkSessionTransitionRow[]> {
+  return db
+    .select()
+    .from(workSessionTransitions)
+    .where(eq(workSessionTransitions.sessionId, sessionId))
+    .orderBy(asc(workSessionTransitions.at), asc(workSessionTransitions.id));
+}
+
+/**
+ * recalculate_active_seconds: the sum of the closed RUNNING intervals in the transition log.
+ * A RUNNING session's current interval is not closed yet, exactly as in the stored value.
+ */
+export async function recomputeActiveSeconds(db: Executor, sessionId: string): Promise<number> {
+  const result = await db.execute<{ seconds: string }>(sql`
+    SELECT coalesce(sum(extract(epoch FROM (next_at - at))), 0)::text AS seconds
+    FROM (
+      SELECT to_status, at, lead(at) OVER (ORDER BY at, id) AS next_at
+      FROM ${workSessionTransitions}
+      WHERE session_id = ${sessionId}
+    ) log
+    WHERE to_status = 'RUNNING' AND next_at IS NOT NULL`);
+  return Number(result.rows[0]?.seconds ?? 0);
+}
+
+export async function setActiveSeconds(tx: Tx, sessionId: string, seconds: number): Promise<WorkSessionRow> {
+  const [row] = await tx.update(workSessions).set({ activeSeconds: seconds }).where(eq(workSessions.id, sessionId)).returning();
+  return row!;
+}
+
+export interface WorkSessionFilter {
+  technicianId?: string;
+  ticketId?: string;
+  open?: boolean;
+  limit: number;
+}
+
+export async function listWorkSessions(db: Executor, filter: WorkSessionFilter): Promise<WorkSessionRow[]> {
+  const where: SQL[] = [];
+  if (filter.technicianId) where.push(eq(workSessions.technicianId, filter.technicianId));
+  if (filter.ticketId) where.push(eq(workSessions.ticketId, filter.ticketId));
+  if (filter.open === true) where.push(inArray(workSessions.status, [...openSessionStatuses]));
+  if (filter.open === false) where.push(eq(workSessions.status, 'STOPPED'));
+  return db
+    .select()
+    .from(workSessions)
+    .where(and(...where))
+    .orderBy(desc(workSessions.startedAt), desc(workSessions.id))
+    .limit(filter.limit);
+}
