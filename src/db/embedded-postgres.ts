@@ -81,6 +81,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = path.resolve(options.dataDir);
   const clusterDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
+  // As root, postgres runs as the `postgres` user, which must be able to enter DATA_DIR.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
   const password = await readOrCreatePassword(dataDir);
   await stopOrphanedPostmaster(clusterDir, log);
 

@@ -5,9 +5,9 @@ import type { PartSpecRow, TicketRow, TicketTransitionRow } from '../presenters/
 
 export type LockedTicket = TicketRow & { activeSpecCount: number };
 
+// Written out in full: drizzle renders columns unqualified inside a select, which would bind `id` to the spec.
 const activeSpecCount = sql<number>`(
-  SELECT count(*)::int FROM ${ticketPartSpecs}
-  WHERE ${ticketPartSpecs.ticketId} = ${tickets.id} AND ${ticketPartSpecs.isActive}
+  SELECT count(*)::int FROM ticket_part_specs s WHERE s.ticket_id = "tickets"."id" AND s.is_active
 )`.as('active_spec_count');
 
 /** Locks a ticket row for the rest of the transaction, with its active spec count. */
