@@ -7,7 +7,7 @@ import { createTokenService, type TokenService } from './auth/tokens.js';
 import type { AppDeps } from './commands/command.js';
 import type { Config } from './config/config.js';
 import { connectDatabase, type Database } from './db/client.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import type { EmbeddedDatabase } from './db/embedded-postgres.js';
 import { runMigrations } from './db/migrate.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createHttpApp } from './http/app.js';
@@ -59,9 +59,13 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
   };
 
   try {
-    const url =
-      config.databaseUrl ??
-      (embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'benchline', log })).url;
+    let url = config.databaseUrl;
+    if (!url) {
+      // Loaded only when needed: the module hooks process exit to stop the server it starts.
+      const { startEmbeddedPostgres } = await import('./db/embedded-postgres.js');
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'benchline', log });
+      url = embedded.url;
+    }
     database = connectDatabase(url, { max: config.dbPoolMax, log });
     await runMigrations(database.pool);
     await ensureFirstAdmin(database.db, config.admin, config.passwordHashCost, log);

@@ -184,6 +184,21 @@ describe('config (src/config/config.ts)', () => {
       for (const name of ['PORT', 'ROLE', 'DATABASE_URL']) expect(message).to.match(new RegExp(`^  ${name}: `, 'm'));
     });
 
+    it('reports cross-variable rules together with type errors', () => {
+      const { message } = configError({ PORT: 'abc', NODE_ENV: 'production' });
+      expect(message).to.match(/^  PORT: /m);
+      expect(message).to.match(/^  JWT_SECRET: /m);
+    });
+
+    it('treats whitespace-only values as unset and refuses non-decimal numbers', () => {
+      expect(loadConfig({ PORT: '   ', HOST: '  ' })).to.include({ port: 3000, host: '127.0.0.1' });
+      expect(configError({ PORT: '0x1F90' }).message).to.match(/^  PORT: /m);
+    });
+
+    it('refuses a postgres URL without a host', () => {
+      expect(configError({ DATABASE_URL: 'postgres:x' }).message).to.match(/^  DATABASE_URL: /m);
+    });
+
     it('is an Error subclass', () => {
       const error = configError({ PORT: 'abc' });
       expect(error).to.be.instanceOf(Error);

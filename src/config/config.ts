@@ -2,8 +2,20 @@ import { z } from 'zod';
 
 const DEVELOPMENT_JWT_SECRET = 'benchline-development-secret-do-not-use-in-production';
 
-const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
-const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min))
+    .default(fallback);
+const positive = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a positive number')
+    .transform(Number)
+    .pipe(z.number().positive())
+    .default(fallback);
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -17,7 +29,9 @@ const EnvSchema = z
     PORT: int(3000).pipe(z.number().max(65535)),
     HOST: z.string().min(1).default('127.0.0.1'),
     ROLE: z.enum(['all', 'api', 'worker']).default('all'),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, hostname: /.+/, message: 'must be a postgres:// URL with a host' })
+      .optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     DB_POOL_MAX: int(10, 1),
     ADMIN_USERNAME: z.string().min(1).max(64).optional(),
@@ -40,22 +54,21 @@ const EnvSchema = z
     XP_MULTIPLIER_GREEN: positive(1),
     XP_MULTIPLIER_YELLOW: positive(1.2),
     XP_MULTIPLIER_RED: positive(1.5),
-  })
-  .superRefine((env, ctx) => {
-    if (env.FLAG_YELLOW_MAX_MINUTES < env.FLAG_GREEN_MAX_MINUTES) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FLAG_YELLOW_MAX_MINUTES'],
-        message: 'must be greater than or equal to FLAG_GREEN_MAX_MINUTES',
-      });
-    }
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
-    }
-    if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD)) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_USERNAME and ADMIN_PASSWORD go together' });
-    }
   });
+
+/** Rules across variables, checked on the raw values so they are reported alongside the others. */
+function crossVariableIssues(env: Record<string, string>): string[] {
+  const issues: string[] = [];
+  const green = Number(env.FLAG_GREEN_MAX_MINUTES ?? 30);
+  const yellow = Number(env.FLAG_YELLOW_MAX_MINUTES ?? 90);
+  if (Number.isFinite(green) && Number.isFinite(yellow) && yellow < green) {
+    issues.push('FLAG_YELLOW_MAX_MINUTES: must be greater than or equal to FLAG_GREEN_MAX_MINUTES');
+  }
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) issues.push('JWT_SECRET: is required when NODE_ENV=production');
+  if (env.ADMIN_USERNAME && !env.ADMIN_PASSWORD) issues.push('ADMIN_PASSWORD: is required when ADMIN_USERNAME is set');
+  if (env.ADMIN_PASSWORD && !env.ADMIN_USERNAME) issues.push('ADMIN_USERNAME: is required when ADMIN_PASSWORD is set');
+  return issues;
+}
 
 export interface MetricsSettings {
   flagIncrementMinutes: number;
@@ -92,12 +105,19 @@ export class ConfigError extends Error {
 
 /** Parses the environment once; throws a ConfigError naming each invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings mean "unset" so that `FOO=` in a compose file falls back to the default.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Blank values mean "unset" so that `FOO=` in a compose file falls back to the default.
+  const cleaned = Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== '')
+      .map(([k, v]) => [k, v.trim()]),
+  );
   const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const lines = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
+    ...crossVariableIssues(cleaned),
+  ];
+  if (!parsed.success || lines.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
   }
   const e = parsed.data;
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allowedTicketEvents, TicketStatus } from '../../machines/ticket.machine.js';
 import type { Actor } from '../auth/actor.js';
+import type { Executor } from '../db/client.js';
 import { EVERYONE } from '../commands/command.js';
 import { snapshotOf, Uuid } from '../commands/ticket-events.js';
 import { forbidden, notFound, validationFailed } from '../errors/app-error.js';
@@ -15,11 +16,14 @@ import { findTicket, listPartSpecs, listTickets, listTicketTransitions } from '.
 import { findOpenSessionOfTicket } from '../repositories/work-session.repository.js';
 import { defineQuery } from './query.js';
 
-/** Technicians read only tickets assigned to them; every other role reads all. */
-export function assertMayReadTicket(actor: Actor, ticket: TicketRow): void {
+/** Loads a ticket the actor may read: technicians read only tickets assigned to them, other roles all. */
+async function findReadableTicket(db: Executor, actor: Actor, ticketId: string): Promise<TicketRow> {
+  const ticket = await findTicket(db, ticketId);
+  if (!ticket) throw notFound('Ticket', ticketId);
   if (actor.role === 'TECHNICIAN' && ticket.technicianId !== actor.id) {
     throw forbidden('Technicians may only read their own tickets', { ticketId: ticket.id });
   }
+  return ticket;
 }
 
 const CursorPayload = z.object({ c: z.iso.datetime(), i: Uuid });
@@ -81,9 +85,7 @@ export const getTicketQuery = defineQuery({
   input: TicketIdInput.extend({ includeInactiveSpecs: z.enum(['true', 'false']).optional() }),
   roles: EVERYONE,
   async run(deps, actor, input) {
-    const ticket = await findTicket(deps.db, input.ticketId);
-    if (!ticket) throw notFound('Ticket', input.ticketId);
-    assertMayReadTicket(actor, ticket);
+    const ticket = await findReadableTicket(deps.db, actor, input.ticketId);
     const [specs, openSession] = await Promise.all([
       listPartSpecs(deps.db, ticket.id, input.includeInactiveSpecs === 'true'),
       findOpenSessionOfTicket(deps.db, ticket.id),
@@ -106,9 +108,7 @@ export const getTicketTransitionsQuery = defineQuery({
   input: TicketIdInput,
   roles: EVERYONE,
   async run(deps, actor, input) {
-    const ticket = await findTicket(deps.db, input.ticketId);
-    if (!ticket) throw notFound('Ticket', input.ticketId);
-    assertMayReadTicket(actor, ticket);
+    const ticket = await findReadableTicket(deps.db, actor, input.ticketId);
     return { items: (await listTicketTransitions(deps.db, ticket.id)).map(presentTicketTransition) };
   },
 });

@@ -10,6 +10,7 @@ import {
   listWorkSessionTransitions,
 } from '../repositories/work-session.repository.js';
 import type { Actor } from '../auth/actor.js';
+import type { Executor } from '../db/client.js';
 import type { WorkSessionRow } from '../presenters/presenters.js';
 import { defineQuery } from './query.js';
 
@@ -39,8 +40,11 @@ export const listWorkSessionsQuery = defineQuery({
   },
 });
 
-function assertMayReadSession(actor: Actor, session: WorkSessionRow): void {
-  if (isSupervisor(actor) || (actor.role === 'TECHNICIAN' && session.technicianId === actor.id)) return;
+/** Loads a session the actor may read: its owner or a supervisor. */
+async function findReadableSession(db: Executor, actor: Actor, sessionId: string): Promise<WorkSessionRow> {
+  const session = await findWorkSession(db, sessionId);
+  if (!session) throw notFound('Work session', sessionId);
+  if (isSupervisor(actor) || (actor.role === 'TECHNICIAN' && session.technicianId === actor.id)) return session;
   throw forbidden('Only the session owner or a supervisor may read this session', { sessionId: session.id });
 }
 
@@ -52,9 +56,7 @@ export const getWorkSessionQuery = defineQuery({
   input: SessionIdInput,
   roles: EVERYONE,
   async run(deps, actor, input) {
-    const session = await findWorkSession(deps.db, input.sessionId);
-    if (!session) throw notFound('Work session', input.sessionId);
-    assertMayReadSession(actor, session);
+    const session = await findReadableSession(deps.db, actor, input.sessionId);
     return presentWorkSession(session, deps.clock.now());
   },
 });
@@ -66,9 +68,7 @@ export const getWorkSessionTransitionsQuery = defineQuery({
   input: SessionIdInput,
   roles: EVERYONE,
   async run(deps, actor, input) {
-    const session = await findWorkSession(deps.db, input.sessionId);
-    if (!session) throw notFound('Work session', input.sessionId);
-    assertMayReadSession(actor, session);
+    const session = await findReadableSession(deps.db, actor, input.sessionId);
     return { items: (await listWorkSessionTransitions(deps.db, session.id)).map(presentWorkSessionTransition) };
   },
 });
