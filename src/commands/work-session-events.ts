@@ -8,7 +8,7 @@ import {
 } from '../../machines/work-session.machine.js';
 import { isSupervisor } from '../auth/actor.js';
 import { laterOf } from '../domain/clock.js';
-import { forbidden, invalidTransition } from '../errors/app-error.js';
+import { AppError, forbidden, invalidTransition } from '../errors/app-error.js';
 import { appendOutbox } from '../repositories/outbox.repository.js';
 import {
   insertWorkSession,
@@ -79,7 +79,15 @@ async function recordSessionEvent(
 /** start_for_ticket: opens a RUNNING session for the ticket's assignee (ticket already locked). */
 export async function openSessionForTicket(ctx: CommandContext, ticket: TicketRow, at: Date): Promise<SessionChange> {
   const technicianId = ticket.technicianId ?? '';
-  decide('NEW', { ticketStatus: ticket.status, ticketTechnicianId: ticket.technicianId, technicianId }, { type: 'START' });
+  const snapshot = resolveWorkSessionSnapshot('NEW', { ticketStatus: ticket.status, ticketTechnicianId: ticket.technicianId, technicianId });
+  if (!snapshot.can({ type: 'START' })) {
+    throw new AppError('INVALID_TRANSITION', `A work session can only start on an IN_PROGRESS ticket; this one is ${ticket.status}`, {
+      event: 'START',
+      status: ticket.status,
+      ticketId: ticket.id,
+      allowedEvents: [],
+    });
+  }
   const session = await insertWorkSession(ctx.tx, {
     ticketId: ticket.id,
     technicianId,

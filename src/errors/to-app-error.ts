@@ -68,5 +68,9 @@ export function toAppError(err: unknown): AppError {
     const known = invariantByConstraint[pgError.constraint];
     if (known) return conflict(known.invariant, known.message);
   }
+  // Class 22 (data exception): a value that passed the schema but not PostgreSQL, e.g. year 0.
+  if (pgError?.code?.startsWith('22')) {
+    return validationFailed('A value is out of range', [{ path: '', code: `sqlstate_${pgError.code}`, message: 'value out of range' }]);
+  }
   return new AppError('INTERNAL', 'Internal server error');
 }

@@ -7,7 +7,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { AppDeps } from '../commands/command.js';
 import { authenticate } from './middleware/authenticate.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
-import { apiRateLimit, loginRateLimit } from './middleware/rate-limit.js';
+import { apiRateLimit, AuthFailureLimiter, loginRateLimit } from './middleware/rate-limit.js';
 import { buildOpenApi } from './openapi.js';
 import { mountRoutes } from './routes/mount-routes.js';
 import { routeTable } from './routes/route-table.js';
@@ -88,7 +88,7 @@ export function createHttpApp(deps: AppDeps & { tokens: TokenService; readiness:
     api.post('/auth/login', loginRateLimit({ windowMs: config.rateLimit.windowMs, max: config.rateLimit.loginMax }), async (req, res) => {
       res.json(await login({ db: deps.db, tokens: deps.tokens, passwordHashCost: config.passwordHashCost }, LoginInput.parse(req.body ?? {})));
     });
-    api.use(authenticate(deps.tokens, deps.db));
+    api.use(authenticate(deps.tokens, deps.db, new AuthFailureLimiter({ windowMs: config.rateLimit.windowMs, max: config.rateLimit.max })));
     api.use(apiRateLimit({ windowMs: config.rateLimit.windowMs, max: config.rateLimit.max }));
     api.use(mountRoutes(deps, routeTable));
     app.use('/api/v1', api);

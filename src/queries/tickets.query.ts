@@ -26,7 +26,13 @@ async function findReadableTicket(db: Executor, actor: Actor, ticketId: string):
   return ticket;
 }
 
-const CursorPayload = z.object({ c: z.iso.datetime(), i: Uuid });
+const CursorPayload = z.object({
+  c: z.iso.datetime().refine((v) => {
+    const year = new Date(v).getUTCFullYear();
+    return year >= 1970 && year <= 9999;
+  }, 'out of range'),
+  i: Uuid,
+});
 
 function encodeCursor(ticket: TicketRow): string {
   return Buffer.from(JSON.stringify({ c: ticket.createdAt.toISOString(), i: ticket.id })).toString('base64url');

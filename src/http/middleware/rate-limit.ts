@@ -32,3 +32,29 @@ export function loginRateLimit(options: { windowMs: number; max: number }) {
     handler,
   });
 }
+
+/**
+ * Counts failed authentications per client address in fixed windows. Only failing requests are
+ * counted and refused, so a token-guessing neighbour behind the same NAT never locks out valid users.
+ */
+export class AuthFailureLimiter {
+  private readonly counts = new Map<string, { windowStart: number; count: number }>();
+
+  constructor(private readonly options: { windowMs: number; max: number }) {}
+
+  /** Records one failure; true when the address is over its budget. */
+  recordFailure(address: string, now = Date.now()): boolean {
+    if (this.counts.size > 10_000) this.evictExpired(now);
+    const entry = this.counts.get(address);
+    if (!entry || now - entry.windowStart >= this.options.windowMs) {
+      this.counts.set(address, { windowStart: now, count: 1 });
+      return 1 > this.options.max;
+    }
+    entry.count += 1;
+    return entry.count > this.options.max;
+  }
+
+  private evictExpired(now: number): void {
+    for (const [key, entry] of this.counts) if (now - entry.windowStart >= this.options.windowMs) this.counts.delete(key);
+  }
+}

@@ -38,7 +38,15 @@ function commandInput(req: Request, route: Extract<RouteDef, { kind: 'command' }
   }
   const input: Record<string, unknown> = { ...body, ...mappedParams(req, route.params) };
   const version = expectedVersionFrom(req);
-  if (version !== undefined) input.expectedVersion = version;
+  if (version !== undefined) {
+    const schema = route.command.input;
+    if (!(schema instanceof z.ZodObject) || !('expectedVersion' in schema.shape)) {
+      throw new AppError('VALIDATION_FAILED', 'If-Match is only supported on ticket commands', {
+        issues: [{ path: 'If-Match', code: 'unsupported', message: 'this resource has no version' }],
+      });
+    }
+    input.expectedVersion = version;
+  }
   return input;
 }
 
