@@ -18,6 +18,12 @@ export interface CommandOutcome {
 
 const MAX_ATTEMPTS = 3;
 
+const keyInUse = (key: string): AppError =>
+  new AppError('CONFLICT', 'A request with this idempotency key is still in progress', {
+    reason: 'IDEMPOTENCY_KEY_IN_USE',
+    key,
+  });
+
 /** JSON with sorted keys, so equal inputs fingerprint equally whatever their key order. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -55,6 +61,7 @@ export async function runCommand<R>(
     }
     const input = command.input.parse(rawInput);
     const key = options.idempotencyKey;
+    let claimToken: string | undefined;
     if (key) {
       const claim = await claimIdempotencyKey(deps.db, {
         actorId: actor.id,
@@ -67,11 +74,9 @@ export async function runCommand<R>(
         throw new AppError('IDEMPOTENCY_MISMATCH', 'This idempotency key was used with a different request', { key });
       }
       if (claim.kind === 'in-progress') {
-        throw new AppError('CONFLICT', 'A request with this idempotency key is still in progress', {
-          reason: 'IDEMPOTENCY_KEY_IN_USE',
-          key,
-        });
+        throw keyInUse(key);
       }
+      claimToken = claim.token;
     }
     try {
       const body = await inTransactionWithRetry(deps, command.name, async (tx) => {
@@ -81,12 +86,18 @@ export async function runCommand<R>(
         );
         // Round-trip through JSON so the live response equals what a replay returns.
         const json = JSON.parse(JSON.stringify(result ?? null)) as unknown;
-        if (key) await completeIdempotencyKey(tx, { actorId: actor.id, key, status: command.successStatus, body: json });
+        if (key && claimToken) {
+          const stored = await completeIdempotencyKey(tx, { actorId: actor.id, key, token: claimToken, status: command.successStatus, body: json });
+          // A retry took our claim over (we were slow, not dead): its run counts, ours rolls back.
+          if (!stored) throw keyInUse(key);
+        }
         return json;
       });
       return { status: command.successStatus, body, replayed: false };
     } catch (err) {
-      if (key) await releaseIdempotencyKey(deps.db, { actorId: actor.id, key }).catch(() => undefined);
+      if (key && claimToken) {
+        await releaseIdempotencyKey(deps.db, { actorId: actor.id, key, token: claimToken }).catch(() => undefined);
+      }
       throw err;
     }
   } catch (err) {
