@@ -12,6 +12,8 @@ import { runMigrations } from './db/migrate.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
+import { RealtimeGateway } from './realtime/gateway.js';
+import { OutboxTailer } from './realtime/outbox-tailer.js';
 import { createMetrics } from './observability/metrics.js';
 
 export interface RunningProduct {
@@ -19,6 +21,8 @@ export interface RunningProduct {
   url: string;
   deps: AppDeps & { tokens: TokenService };
   database: Database;
+  /** Socket.IO gateway and outbox tailer (absent when ROLE=worker). */
+  realtime: { gateway: RealtimeGateway; tailer: OutboxTailer } | undefined;
   /** Graceful stop: refuse new work, drain requests, close the pool, stop an embedded server. */
   close(): Promise<void>;
 }
@@ -34,7 +38,7 @@ async function listen(server: Server, port: number, host: string): Promise<Addre
   return server.address() as AddressInfo;
 }
 
-/** Starts the product: database (embedded when no URL), migrations, first admin, HTTP. */
+/** Starts the product: database (embedded when no URL), migrations, first admin, HTTP + Socket.IO. */
 export async function startProduct(config: Config, options: StartOptions = {}): Promise<RunningProduct> {
   const log = options.log ?? createLogger(config.logLevel);
   if (config.jwt.usingDevelopmentSecret && config.env !== 'test') {
@@ -43,10 +47,16 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
   let embedded: EmbeddedDatabase | undefined;
   let database: Database | undefined;
   let server: Server | undefined;
+  let realtime: RunningProduct['realtime'];
   let ready = false;
 
   const close = async (): Promise<void> => {
     ready = false;
+    if (realtime) {
+      await realtime.tailer.stop();
+      realtime.gateway.io.disconnectSockets(true);
+      realtime.gateway.io.engine.close();
+    }
     if (server) {
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
       server.closeIdleConnections();
@@ -80,11 +90,20 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
     });
     server = createServer(app);
     server.keepAliveTimeout = 65_000;
+    if (config.role !== 'worker') {
+      const tailer: OutboxTailer = new OutboxTailer(
+        { db: database.db, databaseUrl: url, log, pollMs: config.realtime.outboxPollMs },
+        (rows) => gateway.publish(rows),
+      );
+      const gateway = new RealtimeGateway(server, { ...deps, lastPublishedSeq: () => tailer.lastSeq });
+      await tailer.start();
+      realtime = { gateway, tailer };
+    }
     const address = await listen(server, config.port, config.host);
     ready = true;
     const baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
     log.info({ url: baseUrl, role: config.role, embeddedDatabase: Boolean(embedded) }, 'benchline ready');
-    return { url: baseUrl, deps, database, close };
+    return { url: baseUrl, deps, database, realtime, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

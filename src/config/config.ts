@@ -47,6 +47,13 @@ const EnvSchema = z
     TRUST_PROXY: bool(false),
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
     IDEMPOTENCY_TTL_HOURS: int(24, 1),
+    SOCKET_ALLOWED_ORIGINS: z.string().optional(),
+    SOCKET_MAX_BUFFER_BYTES: int(16 * 1024, 1024),
+    SOCKET_RATE_LIMIT_PER_SECOND: int(20, 1),
+    SOCKET_RATE_LIMIT_BURST: int(60, 1),
+    REPLAY_MAX_EVENTS: int(1000, 1),
+    REPLAY_MAX_AGE_HOURS: int(24, 1),
+    OUTBOX_POLL_MS: int(1000, 10),
     FLAG_INCREMENT_MINUTES: int(6, 1),
     FLAG_GREEN_MAX_MINUTES: int(30, 0),
     FLAG_YELLOW_MAX_MINUTES: int(90, 0),
@@ -95,6 +102,16 @@ export interface Config {
   trustProxy: boolean;
   shutdownTimeoutMs: number;
   idempotencyTtlHours: number;
+  realtime: {
+    /** Browser origins allowed to open a socket; empty = none (non-browser clients are unaffected). */
+    allowedOrigins: string[];
+    maxBufferBytes: number;
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+    replayMaxEvents: number;
+    replayMaxAgeHours: number;
+    outboxPollMs: number;
+  };
   metrics: MetricsSettings;
 }
 
@@ -141,6 +158,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+    realtime: {
+      allowedOrigins: (e.SOCKET_ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      maxBufferBytes: e.SOCKET_MAX_BUFFER_BYTES,
+      rateLimitPerSecond: e.SOCKET_RATE_LIMIT_PER_SECOND,
+      rateLimitBurst: e.SOCKET_RATE_LIMIT_BURST,
+      replayMaxEvents: e.REPLAY_MAX_EVENTS,
+      replayMaxAgeHours: e.REPLAY_MAX_AGE_HOURS,
+      outboxPollMs: e.OUTBOX_POLL_MS,
+    },
     metrics: {
       flagIncrementMinutes: e.FLAG_INCREMENT_MINUTES,
       greenMaxMinutes: e.FLAG_GREEN_MAX_MINUTES,

@@ -1,4 +1,4 @@
-/** The error codes of api.md, plus PAYLOAD_TOO_LARGE (an extension), with their HTTP status. */
+/** The error codes of api.md, plus PAYLOAD_TOO_LARGE and RESYNC_REQUIRED (extensions), with their HTTP status. */
 export const errorStatus = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
@@ -10,6 +10,7 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   IDEMPOTENCY_MISMATCH: 422,
   RATE_LIMITED: 429,
+  RESYNC_REQUIRED: 409,
   INTERNAL: 500,
 } as const;
 

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one process. */
 export interface Metrics {
@@ -6,6 +6,8 @@ export interface Metrics {
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   commandDuration: Histogram<'command' | 'outcome'>;
   commandRetries: Counter<'command'>;
+  socketConnections: Gauge;
+  pushes: Counter<'type'>;
 }
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -33,6 +35,17 @@ export function createMetrics(): Metrics {
       name: 'benchline_command_retries_total',
       help: 'Transactions retried after a serialization failure or deadlock',
       labelNames: ['command'],
+      registers: [registry],
+    }),
+    socketConnections: new Gauge({
+      name: 'benchline_socket_connections',
+      help: 'Connected Socket.IO clients on this process',
+      registers: [registry],
+    }),
+    pushes: new Counter({
+      name: 'benchline_pushes_total',
+      help: 'Outbox events pushed to rooms by this process',
+      labelNames: ['type'],
       registers: [registry],
     }),
   };

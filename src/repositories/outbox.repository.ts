@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../db/client.js';
+import type { Executor, Tx } from '../db/client.js';
 
 export type OutboxEventType = 'ticket.updated' | 'session.updated' | 'stockout.updated' | 'sla.event';
 
@@ -21,4 +21,70 @@ export async function appendOutbox(tx: Tx, events: OutboxEvent[]): Promise<void>
       VALUES (${event.type}, ${event.aggregateType}, ${event.aggregateId},
               ${`{${technicianIds.join(',')}}`}::uuid[], ${JSON.stringify(event.data)}::jsonb)`);
   }
+}
+
+export interface OutboxRow {
+  seq: number;
+  type: OutboxEventType;
+  technicianIds: string[];
+  createdAt: Date;
+  data: Record<string, unknown>;
+}
+
+type RawOutboxRow = {
+  seq: string;
+  type: OutboxEventType;
+  technician_ids: string[];
+  created_at: Date | string;
+  data: Record<string, unknown>;
+};
+
+const toOutboxRow = (r: RawOutboxRow): OutboxRow => ({
+  seq: Number(r.seq),
+  type: r.type,
+  technicianIds: r.technician_ids,
+  createdAt: new Date(r.created_at),
+  data: r.data,
+});
+
+/** The highest committed seq (0 when empty). */
+export async function latestOutboxSeq(db: Executor): Promise<number> {
+  const result = await db.execute<{ seq: string | null }>(sql`SELECT max(seq)::text AS seq FROM outbox_events`);
+  return Number(result.rows[0]?.seq ?? 0);
+}
+
+/** Committed events after `afterSeq`, in seq (= commit) order. */
+export async function readOutboxAfter(db: Executor, afterSeq: number, limit: number): Promise<OutboxRow[]> {
+  const result = await db.execute<RawOutboxRow>(sql`
+    SELECT seq::text, type, technician_ids::text[] AS technician_ids, created_at, data
+    FROM outbox_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`);
+  return result.rows.map(toOutboxRow);
+}
+
+export type ReplayResult = { kind: 'events'; events: OutboxRow[] } | { kind: 'resync'; reason: string };
+
+/**
+ * Events in (sinceSeq, upToSeq] a client may see (all for the floor, or those naming the
+ * technician), bounded by age and count; beyond the bound the client must resync.
+ */
+export async function replayOutbox(
+  db: Executor,
+  query: { sinceSeq: number; upToSeq: number; technicianId: string | null; maxEvents: number; maxAgeHours: number },
+): Promise<ReplayResult> {
+  if (query.sinceSeq >= query.upToSeq) return { kind: 'events', events: [] };
+  const bounds = await db.execute<{ oldest: string | null; expired: boolean }>(sql`
+    SELECT (SELECT min(seq)::text FROM outbox_events) AS oldest,
+           EXISTS (SELECT 1 FROM outbox_events WHERE seq > ${query.sinceSeq}
+                   AND created_at < now() - make_interval(hours => ${query.maxAgeHours})) AS expired`);
+  const oldest = Number(bounds.rows[0]?.oldest ?? query.upToSeq + 1);
+  // Rows after sinceSeq were cleaned up, or are older than the replay window.
+  if (query.sinceSeq < oldest - 1 || bounds.rows[0]?.expired) return { kind: 'resync', reason: 'beyond the replay window' };
+  const visible = query.technicianId ? sql`AND technician_ids @> ARRAY[${query.technicianId}]::uuid[]` : sql``;
+  const result = await db.execute<RawOutboxRow>(sql`
+    SELECT seq::text, type, technician_ids::text[] AS technician_ids, created_at, data
+    FROM outbox_events
+    WHERE seq > ${query.sinceSeq} AND seq <= ${query.upToSeq} ${visible}
+    ORDER BY seq LIMIT ${query.maxEvents + 1}`);
+  if (result.rows.length > query.maxEvents) return { kind: 'resync', reason: `more than ${query.maxEvents} events` };
+  return { kind: 'events', events: result.rows.map(toOutboxRow) };
 }

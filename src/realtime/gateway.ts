@@ -1,0 +1,252 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type { Actor, Role } from '../auth/actor.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { AppDeps } from '../commands/command.js';
+import { runCommand } from '../commands/run-command.js';
+import { AppError } from '../errors/app-error.js';
+import { toAppError } from '../errors/to-app-error.js';
+import { buildFloorSnapshot } from '../queries/floor.query.js';
+import { buildTechnicianSnapshot } from '../queries/technician-snapshot.query.js';
+import { replayOutbox, type OutboxRow } from '../repositories/outbox.repository.js';
+import { findUserById } from '../repositories/user.repository.js';
+import type { Ack, ClientCommandEvent, ClientToServerEvents, Push, ServerToClientEvents } from './events.js';
+import { commandInputFromPayload, socketCommands } from './socket-commands.js';
+import { TokenBucket } from './token-bucket.js';
+
+interface SocketData {
+  actor: Actor;
+  expiresAt: Date;
+  /** Live pushes held back (from connect until the first sync or a grace period, and during each sync). */
+  held: OutboxRow[] | null;
+  /** Highest seq sent directly (snapshot or replay); held pushes at or below it are not sent again. */
+  sentUpTo: number;
+  bucket: TokenBucket;
+  /** Serialises this socket's syncs. */
+  queue: Promise<void>;
+}
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const FLOOR_ROLES: readonly Role[] = ['ADMIN', 'SUPERVISOR', 'WALLBOARD'];
+/** A reconnecting client sends `sync` right after connecting; live pushes wait this long for it. */
+const SYNC_GRACE_MS = 1000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const SyncInput = z.strictObject({ sinceSeq: z.number().int().min(0) });
+
+const isFloor = (actor: Actor): boolean => FLOOR_ROLES.includes(actor.role);
+const technicianRoom = (id: string): string => `technician:${id}`;
+
+/** May this socket's user see this outbox event? (The same rule as the rooms it is in.) */
+function maySee(actor: Actor, row: OutboxRow): boolean {
+  return isFloor(actor) || row.technicianIds.includes(actor.id);
+}
+
+function toPush(row: OutboxRow): Push {
+  return { seq: row.seq, type: row.type, at: row.createdAt.toISOString(), data: row.data };
+}
+
+function errorAck(err: unknown): Ack<never> {
+  const appError = toAppError(err);
+  return { ok: false, error: appError.toBody().error };
+}
+
+export interface GatewayDeps extends AppDeps {
+  tokens: TokenService;
+  /** The seq up to which this process has published pushes. */
+  lastPublishedSeq: () => number;
+}
+
+/**
+ * The Socket.IO gateway: handshake auth, rooms from the token, commands through the same
+ * command modules as REST, pushes from the outbox, and gap-free `sync`.
+ */
+export class RealtimeGateway {
+  readonly io: AppServer;
+  private readonly holding = new Map<string, AppSocket>();
+
+  constructor(
+    httpServer: HttpServer,
+    private readonly deps: GatewayDeps,
+  ) {
+    const { realtime } = deps.config;
+    this.io = new Server(httpServer, {
+      maxHttpBufferSize: realtime.maxBufferBytes,
+      cors: { origin: realtime.allowedOrigins.length ? realtime.allowedOrigins : false },
+      serveClient: false,
+    });
+    this.io.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        () => next(new Error('UNAUTHENTICATED')),
+      );
+    });
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** Emits outbox events to the sockets entitled to them, in seq order. */
+  publish(rows: OutboxRow[]): void {
+    for (const row of rows) {
+      const rooms = ['floor', ...row.technicianIds.map(technicianRoom)];
+      const held = [...this.holding.values()].filter((s) => maySee(s.data.actor, row));
+      for (const socket of held) socket.data.held?.push(row);
+      const push = toPush(row);
+      const target = held.length ? this.io.to(rooms).except(held.map((s) => s.id)) : this.io.to(rooms);
+      target.emit(row.type as 'ticket.updated', push as never);
+      this.deps.metrics.pushes.inc({ type: row.type });
+    }
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.io.close(() => resolve());
+    });
+  }
+
+  private async authenticate(socket: AppSocket): Promise<void> {
+    const token: unknown = socket.handshake.auth?.token;
+    if (typeof token !== 'string' || !token) throw new AppError('UNAUTHENTICATED', 'Missing token');
+    const claims = await this.deps.tokens.verify(token);
+    const user = await findUserById(this.deps.db, claims.id);
+    if (!user || !user.active) throw new AppError('UNAUTHENTICATED', 'User is unknown or inactive');
+    socket.data.actor = { id: user.id, username: user.username, role: user.role as Role };
+    socket.data.expiresAt = claims.expiresAt;
+    socket.data.held = [];
+    socket.data.sentUpTo = 0;
+    socket.data.queue = Promise.resolve();
+    const { rateLimitPerSecond, rateLimitBurst } = this.deps.config.realtime;
+    socket.data.bucket = new TokenBucket(rateLimitBurst, rateLimitPerSecond);
+  }
+
+  private onConnection(socket: AppSocket): void {
+    const { actor } = socket.data;
+    const { metrics, log } = this.deps;
+    metrics.socketConnections.inc();
+    const expiry = setTimeout(
+      () => socket.disconnect(true),
+      Math.min(MAX_TIMER_MS, Math.max(0, socket.data.expiresAt.getTime() - Date.now())),
+    );
+    socket.on('disconnect', () => {
+      clearTimeout(expiry);
+      this.holding.delete(socket.id);
+      metrics.socketConnections.dec();
+    });
+
+    // Pushes are held from the first moment in a room, so nothing reaches the client out of order.
+    this.holding.set(socket.id, socket);
+    void socket.join(isFloor(actor) ? 'floor' : technicianRoom(actor.id));
+    if (isFloor(actor)) this.enqueue(socket, () => this.sendFloorSnapshot(socket));
+    const grace = setTimeout(() => this.enqueue(socket, async () => this.release(socket)), SYNC_GRACE_MS);
+    socket.once('sync', () => clearTimeout(grace));
+    socket.on('disconnect', () => clearTimeout(grace));
+
+    for (const [event, command] of Object.entries(socketCommands) as [ClientCommandEvent, (typeof socketCommands)[ClientCommandEvent]][]) {
+      socket.on(event, (payload: unknown, ack?: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => undefined;
+        if (!socket.data.bucket.take()) {
+          reply(errorAck(new AppError('RATE_LIMITED', 'Too many commands, slow down')));
+          return;
+        }
+        this.runSocketCommand(socket, command, payload).then(reply, (err: unknown) => {
+          const ackError = errorAck(err);
+          if (ackError.ok === false && ackError.error.code === 'INTERNAL') {
+            log.error({ err, event, socketId: socket.id, userId: actor.id }, 'socket command failed');
+          }
+          reply(ackError);
+        });
+      });
+    }
+
+    socket.on('sync', (payload: unknown, ack?: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => undefined;
+      this.enqueue(socket, async () => {
+        this.hold(socket);
+        try {
+          reply(await this.sync(socket, payload));
+        } catch (err) {
+          reply(errorAck(err));
+        } finally {
+          this.release(socket);
+        }
+      });
+    });
+  }
+
+  private async runSocketCommand(socket: AppSocket, command: (typeof socketCommands)[ClientCommandEvent], payload: unknown): Promise<Ack> {
+    // The user row is read per command, as on REST: deactivation or a role change applies at once.
+    const user = await findUserById(this.deps.db, socket.data.actor.id);
+    if (!user || !user.active) {
+      socket.disconnect(true);
+      throw new AppError('UNAUTHENTICATED', 'User is unknown or inactive');
+    }
+    const actor: Actor = { id: user.id, username: user.username, role: user.role as Role };
+    const { commandId, input } = commandInputFromPayload(command, payload);
+    const outcome = await runCommand(this.deps, command, actor, input, { idempotencyKey: commandId });
+    return { ok: true, data: outcome.body };
+  }
+
+  /** Runs this socket's snapshot/sync work one at a time, in arrival order. */
+  private enqueue(socket: AppSocket, work: () => Promise<unknown>): void {
+    socket.data.queue = socket.data.queue.then(work).then(
+      () => undefined,
+      (err: unknown) => this.deps.log.error({ err, socketId: socket.id }, 'socket sync work failed'),
+    );
+  }
+
+  private hold(socket: AppSocket): void {
+    socket.data.held ??= [];
+    this.holding.set(socket.id, socket);
+  }
+
+  /** Sends the held pushes not already covered by a snapshot or replay, in seq order, and goes live. */
+  private release(socket: AppSocket): void {
+    const held = socket.data.held ?? [];
+    socket.data.held = null;
+    this.holding.delete(socket.id);
+    for (const row of held) {
+      if (row.seq > socket.data.sentUpTo && socket.connected) socket.emit(row.type as 'ticket.updated', toPush(row) as never);
+    }
+  }
+
+  private async sendFloorSnapshot(socket: AppSocket): Promise<number> {
+    const seq = this.deps.lastPublishedSeq();
+    const now = this.deps.clock.now();
+    const snapshot = await buildFloorSnapshot(this.deps.db, now);
+    socket.emit('floor.snapshot', { seq, type: 'floor.snapshot', at: now.toISOString(), data: snapshot });
+    socket.data.sentUpTo = Math.max(socket.data.sentUpTo, seq);
+    return seq;
+  }
+
+  /** Replays what the client missed after `sinceSeq`, then live pushes resume from there. */
+  private async sync(socket: AppSocket, payload: unknown): Promise<Ack> {
+    const { sinceSeq } = SyncInput.parse(payload);
+    const { actor } = socket.data;
+    const { realtime } = this.deps.config;
+    const upToSeq = this.deps.lastPublishedSeq();
+    const result = await replayOutbox(this.deps.db, {
+      sinceSeq,
+      upToSeq,
+      technicianId: isFloor(actor) ? null : actor.id,
+      maxEvents: realtime.replayMaxEvents,
+      maxAgeHours: realtime.replayMaxAgeHours,
+    });
+    if (result.kind === 'resync') {
+      const now = this.deps.clock.now();
+      const snapshot = isFloor(actor)
+        ? await buildFloorSnapshot(this.deps.db, now)
+        : await buildTechnicianSnapshot(this.deps.db, actor.id, now);
+      socket.data.sentUpTo = Math.max(socket.data.sentUpTo, upToSeq);
+      return errorAck(
+        new AppError('RESYNC_REQUIRED', `Cannot replay from seq ${sinceSeq}: ${result.reason}; start again from this snapshot`, {
+          seq: upToSeq,
+          snapshot,
+        }),
+      );
+    }
+    for (const row of result.events) socket.emit(row.type as 'ticket.updated', toPush(row) as never);
+    socket.data.sentUpTo = Math.max(socket.data.sentUpTo, upToSeq);
+    return { ok: true, data: { replayed: result.events.length, lastSeq: Math.max(sinceSeq, upToSeq) } };
+  }
+}
