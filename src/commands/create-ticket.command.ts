@@ -36,6 +36,7 @@ export const createTicket = defineCommand({
       createdBy: ctx.actor.id,
       createdAt: at,
       updatedAt: at,
+      statusEnteredAt: at,
     });
     const transition = await insertTicketTransition(ctx.tx, {
       ticketId: ticket.id,

@@ -94,8 +94,11 @@ export async function persistTicketEvent(
   },
 ): Promise<TicketChange> {
   const toStatus = next.value as TicketStatus;
+  // Status clocks restart when the status changes, and on re-assignment (a new technician's clock).
+  const restartsClock = toStatus !== ticket.status || event.type === 'ASSIGN';
   const updated = await updateTicket(ctx.tx, ticket.id, {
     status: toStatus,
+    ...(restartsClock ? { statusEnteredAt: options.at } : {}),
     technicianId: next.context.technicianId,
     reworkCount: next.context.reworkCount,
     metricsSource: next.context.metricsSource,

@@ -92,6 +92,12 @@ export const tickets = pgTable(
     doneAt: ts('done_at'),
     cancelledAt: ts('cancelled_at'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** When the ticket entered its current status (or was re-assigned): the start of SLA status clocks. */
+    statusEnteredAt: ts('status_entered_at').notNull().defaultNow(),
+    /** Minutes the ticket's life overlapped OPEN/RESOLVED stockouts of its parts (kept by stockout:overlap). */
+    stockoutOverlapMinutes: numeric('stockout_overlap_minutes', { precision: 14, scale: 3, mode: 'number' })
+      .notNull()
+      .default(0),
   },
   (t) => [
     // Invariant ONE_ACTIVE_TICKET_PER_ITEM.
@@ -189,6 +195,10 @@ export const workSessions = pgTable(
     runningSince: ts('running_since'),
     pauseReason: text('pause_reason'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** Seconds of this session that fell inside stockouts of its ticket's parts (kept by stockout:overlap). */
+    stockoutOverlapSeconds: numeric('stockout_overlap_seconds', { precision: 18, scale: 3, mode: 'number' })
+      .notNull()
+      .default(0),
   },
   (t) => [
     // Invariant ONE_OPEN_SESSION_PER_TICKET.
@@ -273,6 +283,8 @@ export const slaRules = pgTable(
     cooldownMinutes: integer('cooldown_minutes').notNull().default(60),
     escalateEveryMinutes: integer('escalate_every_minutes').notNull().default(60),
     maxLevel: integer('max_level').notNull().default(3),
+    /** TICKET_OVER_SRT: the threshold is srt_total_minutes × this factor + threshold_minutes. */
+    srtFactor: numeric('srt_factor', { precision: 6, scale: 3, mode: 'number' }),
     channels: jsonb('channels').$type<Record<string, string[]>>().notNull().default({}),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -313,6 +325,40 @@ export const slaAutomationEvents = pgTable(
   ],
 );
 
+/** The shop calendar (one row, id 1); no row means clocks count 24/7. */
+export const shopCalendar = pgTable(
+  'shop_calendar',
+  {
+    id: integer('id').primaryKey().default(1),
+    timezone: text('timezone').notNull(),
+    weeklyHours: jsonb('weekly_hours').$type<Record<string, { start: string; end: string }[]>>().notNull(),
+    holidays: jsonb('holidays').$type<string[]>().notNull().default([]),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    updatedBy: uuid('updated_by').references(() => users.id),
+  },
+  (t) => [check('shop_calendar_single_row_check', sql`${t.id} = 1`)],
+);
+
+/**
+ * Repeat suppression: one row per (rule, subject, severity, level) holding the end of its cooldown.
+ * An event is only created by the statement that moves `until` forward, so two evaluators racing
+ * (or a job re-run after a crash) cannot both create it.
+ */
+export const slaCooldowns = pgTable(
+  'sla_cooldowns',
+  {
+    ruleKey: text('rule_key').notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    severity: text('severity').notNull(),
+    level: integer('level').notNull(),
+    firstEventId: uuid('first_event_id').notNull(),
+    lastEventId: uuid('last_event_id').notNull(),
+    lastCreatedAt: ts('last_created_at').notNull(),
+    until: ts('until').notNull(),
+  },
+  (t) => [primaryKey({ name: 'sla_cooldowns_pkey', columns: [t.ruleKey, t.subjectId, t.severity, t.level] })],
+);
+
 export const deliveryTargets = pgTable(
   'delivery_targets',
   {
@@ -326,6 +372,34 @@ export const deliveryTargets = pgTable(
     deletedAt: ts('deleted_at'),
   },
   (t) => [check('delivery_targets_min_level_check', sql`${t.minLevel} >= 1`)],
+);
+
+/** Delivery state of one SLA event to one target (attempts themselves are append-only rows). */
+export const slaDeliveries = pgTable(
+  'sla_deliveries',
+  {
+    id: id(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => slaAutomationEvents.id),
+    targetId: uuid('target_id')
+      .notNull()
+      .references(() => deliveryTargets.id),
+    status: text('status').notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sla_deliveries_event_target_key').on(t.eventId, t.targetId),
+    index('sla_deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'PENDING'`),
+    check('sla_deliveries_status_check', sql`${t.status} IN ('PENDING', 'SUCCEEDED', 'FAILED', 'CANCELLED')`),
+  ],
 );
 
 /** Append-only (trigger). */
