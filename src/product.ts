@@ -12,6 +12,8 @@ import { runMigrations } from './db/migrate.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './observability/logger.js';
+import { noJobQueue, type JobQueue } from './jobs/job-queue.js';
+import { Scheduler } from './jobs/scheduler.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { OutboxTailer } from './realtime/outbox-tailer.js';
 import { createMetrics } from './observability/metrics.js';
@@ -21,6 +23,8 @@ export interface RunningProduct {
   url: string;
   deps: AppDeps & { tokens: TokenService };
   database: Database;
+  /** Agenda: processes jobs when ROLE=worker|all, only enqueues when ROLE=api. */
+  scheduler: Scheduler;
   /** Socket.IO gateway and outbox tailer (absent when ROLE=worker). */
   realtime: { gateway: RealtimeGateway; tailer: OutboxTailer } | undefined;
   /** Graceful stop: refuse new work, drain requests, close the pool, stop an embedded server. */
@@ -48,10 +52,12 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
   let database: Database | undefined;
   let server: Server | undefined;
   let realtime: RunningProduct['realtime'];
+  let scheduler: Scheduler | undefined;
   let ready = false;
 
   const close = async (): Promise<void> => {
     ready = false;
+    await scheduler?.stop().catch((err: unknown) => log.error({ err }, 'scheduler stop failed'));
     if (realtime) {
       await realtime.tailer.stop();
       realtime.gateway.io.disconnectSockets(true);
@@ -81,7 +87,24 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
     await ensureFirstAdmin(database.db, config.admin, config.passwordHashCost, log);
 
     const tokens = createTokenService(config.jwt);
-    const deps = { db: database.db, clock: options.clock ?? systemClock, config, log, metrics: createMetrics(), tokens };
+    const jobs: { current: JobQueue } = { current: noJobQueue };
+    const deps = {
+      db: database.db,
+      clock: options.clock ?? systemClock,
+      config,
+      log,
+      metrics: createMetrics(),
+      tokens,
+      jobs: { enqueueDeliveries: (ids: string[], at?: Date) => jobs.current.enqueueDeliveries(ids, at) },
+    };
+    scheduler = new Scheduler(deps, {
+      pool: database.pool,
+      process: config.role !== 'api',
+      evaluateEverySeconds: config.sla.evaluateEverySeconds,
+    });
+    jobs.current = scheduler;
+    // Readiness includes "jobs are scheduled" (api.md).
+    await scheduler.start();
     const pool = database.pool;
     const app = createHttpApp({
       ...deps,
@@ -103,7 +126,7 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
     ready = true;
     const baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
     log.info({ url: baseUrl, role: config.role, embeddedDatabase: Boolean(embedded) }, 'benchline ready');
-    return { url: baseUrl, deps, database, realtime, close };
+    return { url: baseUrl, deps, database, realtime, scheduler, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -3,6 +3,7 @@ import type { Actor, Role } from '../auth/actor.js';
 import type { Config, MetricsSettings } from '../config/config.js';
 import type { Db, Tx } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 
@@ -13,6 +14,7 @@ export interface AppDeps {
   config: Config;
   log: Logger;
   metrics: Metrics;
+  jobs: JobQueue;
 }
 
 /** Handed to a command inside its transaction. */
@@ -35,6 +37,10 @@ export interface Command<S extends z.ZodType = z.ZodType, R = unknown> {
   roles: readonly Role[];
   successStatus: 200 | 201;
   run(ctx: CommandContext, input: z.output<S>): Promise<R>;
+  /** The response body; defaults to the result itself. */
+  toResponse?(result: R): unknown;
+  /** Side effects that must only happen once the transaction committed (e.g. scheduling jobs). */
+  afterCommit?(deps: AppDeps, result: R): Promise<void>;
 }
 
 /** Declares a command with its types inferred. */

@@ -79,20 +79,25 @@ export async function runCommand<R>(
       claimToken = claim.token;
     }
     try {
-      const body = await inTransactionWithRetry(deps, command.name, async (tx) => {
+      const { result, body } = await inTransactionWithRetry(deps, command.name, async (tx) => {
         const result = await command.run(
           { tx, actor, clock: deps.clock, config: deps.config, settings: deps.config.metrics, commandId: key ?? null },
           input,
         );
         // Round-trip through JSON so the live response equals what a replay returns.
-        const json = JSON.parse(JSON.stringify(result ?? null)) as unknown;
+        const json = JSON.parse(JSON.stringify((command.toResponse ? command.toResponse(result) : result) ?? null)) as unknown;
         if (key && claimToken) {
           const stored = await completeIdempotencyKey(tx, { actorId: actor.id, key, token: claimToken, status: command.successStatus, body: json });
           // A retry took our claim over (we were slow, not dead): its run counts, ours rolls back.
           if (!stored) throw keyInUse(key);
         }
-        return json;
+        return { result, body: json };
       });
+      if (command.afterCommit) {
+        await command.afterCommit(deps, result).catch((err: unknown) => {
+          deps.log.error({ err, command: command.name }, 'after-commit step failed; the worker sweep will retry it');
+        });
+      }
       return { status: command.successStatus, body, replayed: false };
     } catch (err) {
       if (key && claimToken) {

@@ -54,6 +54,7 @@ const EnvSchema = z
     REPLAY_MAX_EVENTS: int(1000, 1),
     REPLAY_MAX_AGE_HOURS: int(24, 1),
     OUTBOX_POLL_MS: int(1000, 10),
+    SLA_EVALUATE_EVERY_SECONDS: int(60, 5),
     FLAG_INCREMENT_MINUTES: int(6, 1),
     FLAG_GREEN_MAX_MINUTES: int(30, 0),
     FLAG_YELLOW_MAX_MINUTES: int(90, 0),
@@ -112,6 +113,7 @@ export interface Config {
     replayMaxAgeHours: number;
     outboxPollMs: number;
   };
+  sla: { evaluateEverySeconds: number };
   metrics: MetricsSettings;
 }
 
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replayMaxAgeHours: e.REPLAY_MAX_AGE_HOURS,
       outboxPollMs: e.OUTBOX_POLL_MS,
     },
+    sla: { evaluateEverySeconds: e.SLA_EVALUATE_EVERY_SECONDS },
     metrics: {
       flagIncrementMinutes: e.FLAG_INCREMENT_MINUTES,
       greenMaxMinutes: e.FLAG_GREEN_MAX_MINUTES,

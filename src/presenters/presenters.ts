@@ -159,3 +159,56 @@ export function presentStockout(s: StockoutRow, now: Date) {
     openMinutes: Math.max(0, end.getTime() - s.startedAt.getTime()) / 60_000,
   };
 }
+
+export function presentSlaRule(r: import('../repositories/sla.repository.js').SlaRuleRow) {
+  return {
+    key: r.key,
+    subject: r.subject,
+    enabled: r.enabled,
+    thresholdMinutes: r.thresholdMinutes,
+    warnAtPercent: r.warnAtPercent,
+    cooldownMinutes: r.cooldownMinutes,
+    escalateEveryMinutes: r.escalateEveryMinutes,
+    maxLevel: r.maxLevel,
+    srtFactor: r.srtFactor,
+    channels: r.channels,
+    updatedAt: iso(r.updatedAt),
+  };
+}
+
+export function presentSlaEvent(e: import('../repositories/sla.repository.js').SlaEventRow) {
+  return {
+    id: e.id,
+    ruleKey: e.ruleKey,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    severity: e.severity,
+    level: e.level,
+    measuredMinutes: e.measuredMinutes,
+    thresholdMinutes: e.thresholdMinutes,
+    payload: e.payload,
+    evaluatedAt: iso(e.evaluatedAt),
+    createdAt: iso(e.createdAt),
+    evaluatedAtOrCreated: iso(e.evaluatedAt ?? e.createdAt),
+    repeatOf: e.repeatOf,
+    isRepeat: e.repeatOf !== null,
+  };
+}
+export type SlaEventJson = ReturnType<typeof presentSlaEvent>;
+
+export function presentDeliveryAttempt(a: import('../repositories/sla.repository.js').SlaAttemptRow) {
+  return {
+    id: a.id,
+    eventId: a.eventId,
+    channel: a.channel,
+    target: a.target,
+    targetId: a.targetId,
+    attemptNo: a.attemptNo,
+    outcome: a.outcome,
+    httpStatus: a.httpStatus,
+    responseExcerpt: a.responseExcerpt,
+    error: a.error,
+    durationMs: a.durationMs,
+    createdAt: iso(a.createdAt),
+  };
+}

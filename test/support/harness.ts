@@ -54,6 +54,8 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     DB_POOL_MAX: '40',
+    // Tests run evaluations themselves (POST /sla/evaluate) at the instants they choose.
+    SLA_EVALUATE_EVERY_SECONDS: '86400',
     ...overrides,
   };
 }

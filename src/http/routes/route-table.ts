@@ -1,4 +1,8 @@
 import type { Command } from '../../commands/command.js';
+import { createDeliveryTarget, deleteDeliveryTarget } from '../../commands/delivery-target.commands.js';
+import { evaluateSlaNow } from '../../commands/evaluate-sla.command.js';
+import { clearShopCalendar, setShopCalendar } from '../../commands/set-shop-calendar.command.js';
+import { updateSlaRule } from '../../commands/update-sla-rule.command.js';
 import { addPartSpec } from '../../commands/add-part-spec.command.js';
 import { assignTicket } from '../../commands/assign-ticket.command.js';
 import { cancelTicket } from '../../commands/cancel-ticket.command.js';
@@ -30,6 +34,13 @@ import {
 } from '../../queries/catalog.query.js';
 import { floorQuery } from '../../queries/floor.query.js';
 import type { Query } from '../../queries/query.js';
+import {
+  getCalendarQuery,
+  listDeliveryAttemptsQuery,
+  listDeliveryTargetsQuery,
+  listSlaEventsQuery,
+  listSlaRulesQuery,
+} from '../../queries/sla.query.js';
 import { getTicketQuery, getTicketTransitionsQuery, listTicketsQuery } from '../../queries/tickets.query.js';
 import {
   getWorkSessionQuery,
@@ -104,4 +115,16 @@ export const routeTable: RouteDef[] = [
   get('/stockouts', 'stockouts', listStockoutsQuery),
 
   get('/floor', 'floor', floorQuery),
+
+  get('/sla/rules', 'sla', listSlaRulesQuery),
+  cmd('put', '/sla/rules/:key', 'sla', updateSlaRule, { key: 'key' }),
+  get('/sla/events', 'sla', listSlaEventsQuery),
+  get('/sla/events/:id/attempts', 'sla', listDeliveryAttemptsQuery, { id: 'eventId' }),
+  cmd('post', '/sla/evaluate', 'sla', evaluateSlaNow),
+  get('/calendar', 'sla', getCalendarQuery),
+  cmd('put', '/calendar', 'sla', setShopCalendar),
+  cmd('delete', '/calendar', 'sla', clearShopCalendar),
+  get('/delivery-targets', 'sla', listDeliveryTargetsQuery),
+  cmd('post', '/delivery-targets', 'sla', createDeliveryTarget),
+  cmd('delete', '/delivery-targets/:id', 'sla', deleteDeliveryTarget, { id: 'targetId' }),
 ];
