@@ -311,7 +311,8 @@ export const slaAutomationEvents = pgTable(
     severity: text('severity').notNull(),
     level: integer('level').notNull().default(1),
     measuredMinutes: numeric('measured_minutes', { precision: 14, scale: 3, mode: 'number' }).notNull(),
-    thresholdMinutes: integer('threshold_minutes').notNull(),
+    // Fractional: TICKET_OVER_SRT thresholds are srt × factor (e.g. 25 × 1.5 = 37.5).
+    thresholdMinutes: numeric('threshold_minutes', { precision: 14, scale: 3, mode: 'number' }).notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     evaluatedAt: ts('evaluated_at'),
     createdAt: createdAt(),

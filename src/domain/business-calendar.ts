@@ -148,7 +148,7 @@ const WeeklyHoursSchema = z
       (week[day] ?? []).forEach((span, index) => {
         total++;
         const [s, e] = spanMinutes(span);
-        if (!(e > s)) return; // malformed or empty: already reported by the span schema
+        if (span.start === span.end || !(e > s)) return; // malformed or empty: reported by the span schema
         const start = d * DAY_MINUTES + s;
         const end = d * DAY_MINUTES + e;
         if (end <= WEEK_MINUTES) {
@@ -392,7 +392,7 @@ function compile(calendar: ShopCalendar): Compiled {
     (calendar.weeklyHours[day] ?? [])
       .map((span) => {
         const minutes = spanMinutes(span);
-        if (!(minutes[1] > minutes[0])) {
+        if (span.start === span.end || !(minutes[1] > minutes[0])) {
           throw new RangeError(`invalid opening span ${day} ${JSON.stringify(span)}; validate calendars with ShopCalendarSchema`);
         }
         return minutes;

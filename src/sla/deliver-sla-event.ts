@@ -14,6 +14,8 @@ type ClaimedDelivery = {
   target_id: string;
   attempts: number;
   created_at: Date;
+  /** Our claim: the finishing update only applies while the row still carries it. */
+  locked_until: Date;
   url: string;
   secret: string;
   target_usable: boolean;
@@ -41,7 +43,7 @@ export async function deliverSlaEvent(deps: AppDeps, deliveryId: string): Promis
      WHERE d.id = ${deliveryId} AND t.id = d.target_id AND d.status = 'PENDING'
        AND d.next_attempt_at <= ${now.toISOString()}::timestamptz
        AND (d.locked_until IS NULL OR d.locked_until <= ${now.toISOString()}::timestamptz)
-    RETURNING d.id, d.event_id, d.target_id, d.attempts, d.created_at, t.url, t.secret,
+    RETURNING d.id, d.event_id, d.target_id, d.attempts, d.created_at, d.locked_until, t.url, t.secret,
               (t.enabled AND t.deleted_at IS NULL) AS target_usable`);
   const delivery = claimed.rows[0];
   if (!delivery) return { kind: 'skipped' };
@@ -66,29 +68,38 @@ export async function deliverSlaEvent(deps: AppDeps, deliveryId: string): Promis
   const body = JSON.stringify({ id: event.id, type: 'sla.event', createdAt: event.createdAt, data: event });
 
   const result = await postWebhook({ url: delivery.url, eventId: event.id, body, secret: delivery.secret, now: deps.clock.now() });
-  const attemptNo = delivery.attempts + 1;
   const finishedAt = deps.clock.now();
-  const next = result.outcome === 'SUCCESS' || result.gone ? null : nextAttemptAt(attemptNo, new Date(delivery.created_at), finishedAt);
-  const status = result.outcome === 'SUCCESS' ? 'SUCCEEDED' : next ? 'PENDING' : 'FAILED';
 
-  await deps.db.transaction(async (tx) => {
-    // create_from_delivery_response: one append-only row per attempt.
-    await tx.execute(sql`
+  const recorded = await deps.db.transaction(async (tx) => {
+    // create_from_delivery_response: one append-only row per attempt, numbered from the log itself,
+    // so even a stalled worker's late attempt gets its own number.
+    const attempt = await tx.execute<{ attempt_no: number }>(sql`
       INSERT INTO sla_delivery_attempts (event_id, channel, target, target_id, attempt_no, outcome, http_status,
                                          response_excerpt, error, duration_ms, created_at)
-      VALUES (${delivery.event_id}, 'WEBHOOK', ${delivery.url}, ${delivery.target_id}, ${attemptNo}, ${result.outcome},
-              ${result.httpStatus}, ${result.responseExcerpt}, ${result.error}, ${Math.round(result.durationMs)},
-              ${finishedAt.toISOString()}::timestamptz)`);
-    await tx.execute(sql`
+      SELECT ${delivery.event_id}, 'WEBHOOK', ${delivery.url}, ${delivery.target_id},
+             coalesce(max(a.attempt_no), 0) + 1, ${result.outcome}, ${result.httpStatus}, ${result.responseExcerpt},
+             ${result.error}, ${Math.round(result.durationMs)}, ${finishedAt.toISOString()}::timestamptz
+      FROM sla_delivery_attempts a
+      WHERE a.event_id = ${delivery.event_id} AND a.target_id = ${delivery.target_id}
+      RETURNING attempt_no`);
+    const attemptNo = attempt.rows[0]!.attempt_no;
+    const next =
+      result.outcome === 'SUCCESS' || result.gone ? null : nextAttemptAt(attemptNo, new Date(delivery.created_at), finishedAt);
+    const status = result.outcome === 'SUCCESS' ? 'SUCCEEDED' : next ? 'PENDING' : 'FAILED';
+    // Only while our claim stands: a worker that stalled past it must not overwrite a newer outcome.
+    const updated = await tx.execute(sql`
       UPDATE sla_deliveries SET status = ${status}, attempts = ${attemptNo}, locked_until = NULL,
              next_attempt_at = ${(next ?? finishedAt).toISOString()}::timestamptz,
              last_error = ${result.outcome === 'SUCCESS' ? null : (result.error ?? `HTTP ${result.httpStatus}`)},
              updated_at = ${finishedAt.toISOString()}::timestamptz
-      WHERE id = ${delivery.id}`);
+      WHERE id = ${delivery.id} AND status = 'PENDING' AND locked_until = ${new Date(delivery.locked_until).toISOString()}::timestamptz`);
     // 410 Gone: the receiver says it will never accept again.
     if (result.gone) await disableDeliveryTarget(tx, delivery.target_id, 'receiver answered 410 Gone');
+    return { attemptNo, next, ownClaim: (updated.rowCount ?? 0) > 0 };
   });
+  const { attemptNo, next } = recorded;
 
+  if (!recorded.ownClaim) return { kind: 'skipped' };
   if (result.outcome === 'SUCCESS') return { kind: 'succeeded', attemptNo };
   if (next) {
     await deps.jobs.enqueueDeliveries([delivery.id], next);

@@ -67,6 +67,11 @@ async function defineBusinessClock(tx: Tx, calendar: ShopCalendar | null, now: D
  */
 export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${EVALUATION_LOCK[0]}, ${EVALUATION_LOCK[1]})`);
+  // The planner guesses one row for every CTE; with nested loops that guess turns the joins between
+  // them quadratic (100k events = minutes). Hash joins are right for this set-based statement.
+  await tx.execute(sql`SET LOCAL enable_nestloop = off`);
+  // Those penalties inflate the cost estimate past the JIT thresholds: compiling takes longer than running.
+  await tx.execute(sql`SET LOCAL jit = off`);
   await defineBusinessClock(tx, await loadCalendar(tx), now);
   const at = now.toISOString();
   const result = await tx.execute<Record<string, unknown>>(sql`
@@ -75,10 +80,8 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
     -- Wall-clock rules, before stockout exclusion: ticket status clocks, turnaround, paused sessions.
     clocks AS (
       SELECT r.key AS rule_key, 'TICKET'::text AS subject_type, t.id AS subject_id, t.id AS ticket_id,
-             t.technician_id,
              CASE WHEN r.key = 'TICKET_TURNAROUND' THEN t.created_at ELSE t.status_entered_at END AS clock_start,
-             r.threshold_minutes::numeric AS threshold,
-             jsonb_build_object('ticketId', t.id, 'title', t.title, 'status', t.status, 'technicianId', t.technician_id) AS payload
+             r.threshold_minutes::numeric AS threshold
       FROM tickets t
       JOIN rules r ON (r.key = 'TICKET_UNDER_REVIEW_TOO_LONG' AND t.status = 'UNDER_REVIEW')
                    OR (r.key = 'TICKET_NOT_STARTED' AND t.status = 'ASSIGNED')
@@ -86,79 +89,82 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
                    OR r.key = 'TICKET_TURNAROUND'
       WHERE t.status NOT IN ('DONE', 'CANCELLED')
       UNION ALL
-      SELECT r.key, 'WORK_SESSION', ws.id, ws.ticket_id, ws.technician_id, ws.updated_at, r.threshold_minutes::numeric,
-             jsonb_build_object('sessionId', ws.id, 'ticketId', ws.ticket_id, 'technicianId', ws.technician_id,
-                                'pauseReason', ws.pause_reason)
+      SELECT r.key, 'WORK_SESSION', ws.id, ws.ticket_id, ws.updated_at, r.threshold_minutes::numeric
       FROM work_sessions ws JOIN rules r ON r.key = 'SESSION_PAUSED_TOO_LONG'
       WHERE ws.status = 'PAUSED' AND ws.pause_reason <> 'END_OF_SHIFT'
     ),
-    -- Stockouts of the ticket's active-spec parts, clipped to [clock_start, now).
-    spans AS (
-      SELECT c.rule_key, c.subject_id,
-             greatest(si.started_at, c.clock_start) AS s,
-             least(coalesce(si.resolved_at, n.now), n.now) AS e
-      FROM clocks c
+    -- Stockouts of each affected ticket's active-spec parts, merged once per ticket (gaps and
+    -- islands) so overlapping incidents count once; each clock then clips these islands.
+    ticket_spans AS (
+      SELECT DISTINCT ps.ticket_id, si.started_at AS s, coalesce(si.resolved_at, n.now) AS e
+      FROM stockout_incidents si
       CROSS JOIN now_ n
-      JOIN ticket_part_specs ps ON ps.ticket_id = c.ticket_id AND ps.is_active
-      JOIN stockout_incidents si ON si.inventory_item_part_id = ps.inventory_item_part_id
-      WHERE coalesce(si.resolved_at, n.now) > c.clock_start AND si.started_at < n.now
+      JOIN ticket_part_specs ps ON ps.inventory_item_part_id = si.inventory_item_part_id AND ps.is_active
+      JOIN tickets t ON t.id = ps.ticket_id AND t.status NOT IN ('DONE', 'CANCELLED')
+      WHERE si.started_at < n.now AND coalesce(si.resolved_at, n.now) > si.started_at
     ),
-    -- Overlapping incidents are merged (gaps and islands) so each minute is excluded once.
     marked AS (
-      SELECT rule_key, subject_id, s, e,
-             CASE WHEN s <= max(e) OVER (PARTITION BY rule_key, subject_id ORDER BY s, e
+      SELECT ticket_id, s, e,
+             CASE WHEN s <= max(e) OVER (PARTITION BY ticket_id ORDER BY s, e
                                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS new_island
-      FROM spans WHERE e > s
+      FROM ticket_spans
     ),
     islands AS (
-      SELECT rule_key, subject_id, s, e,
-             sum(new_island) OVER (PARTITION BY rule_key, subject_id ORDER BY s, e) AS island
-      FROM marked
+      SELECT ticket_id, min(s) AS ib, max(e) AS ie
+      FROM (SELECT ticket_id, s, e, sum(new_island) OVER (PARTITION BY ticket_id ORDER BY s, e) AS island FROM marked) m
+      GROUP BY ticket_id, island
     ),
     excluded AS (
-      SELECT rule_key, subject_id, sum(pg_temp.sla_cum(ie) - pg_temp.sla_cum(ib)) AS minutes
-      FROM (SELECT rule_key, subject_id, island, min(s) AS ib, max(e) AS ie FROM islands GROUP BY 1, 2, 3) merged
+      SELECT c.rule_key, c.subject_id,
+             sum(pg_temp.sla_cum(i.ie) - pg_temp.sla_cum(greatest(i.ib, c.clock_start))) AS minutes
+      FROM clocks c JOIN islands i ON i.ticket_id = c.ticket_id AND i.ie > c.clock_start
       GROUP BY 1, 2
     ),
     measured AS (
-      SELECT c.rule_key, c.subject_type, c.subject_id, c.technician_id, c.threshold, c.payload,
+      SELECT c.rule_key, c.subject_type, c.subject_id, c.threshold,
              (pg_temp.sla_cum(n.now) - pg_temp.sla_cum(c.clock_start)) - coalesce(x.minutes, 0) AS minutes
       FROM clocks c CROSS JOIN now_ n
       LEFT JOIN excluded x ON x.rule_key = c.rule_key AND x.subject_id = c.subject_id
       UNION ALL
       -- Worked time against the standard repair time: already net of pauses, so no calendar or stockout math.
-      SELECT r.key, 'TICKET', t.id, t.technician_id,
-             t.srt_total_minutes * coalesce(r.srt_factor, 1) + r.threshold_minutes,
-             jsonb_build_object('ticketId', t.id, 'title', t.title, 'status', t.status, 'technicianId', t.technician_id,
-                                'srtTotalMinutes', t.srt_total_minutes),
+      SELECT r.key, 'TICKET', w.ticket_id, t.srt_total_minutes * coalesce(r.srt_factor, 1) + r.threshold_minutes,
              w.seconds / 60
-      FROM tickets t JOIN rules r ON r.key = 'TICKET_OVER_SRT'
+      FROM rules r
       CROSS JOIN now_ n
       JOIN LATERAL (
-        SELECT sum(ws.active_seconds + CASE WHEN ws.status = 'RUNNING'
+        SELECT ws.ticket_id,
+               sum(ws.active_seconds + CASE WHEN ws.status = 'RUNNING'
                    THEN greatest(0, extract(epoch FROM (n.now - ws.running_since))) ELSE 0 END) AS seconds
-        FROM work_sessions ws WHERE ws.ticket_id = t.id
-      ) w ON w.seconds IS NOT NULL
-      WHERE t.status NOT IN ('DONE', 'CANCELLED') AND t.srt_total_minutes > 0
+        FROM work_sessions ws GROUP BY ws.ticket_id
+      ) w ON true
+      JOIN tickets t ON t.id = w.ticket_id AND t.status NOT IN ('DONE', 'CANCELLED') AND t.srt_total_minutes > 0
+      WHERE r.key = 'TICKET_OVER_SRT'
       UNION ALL
-      SELECT r.key, 'STOCKOUT', si.id, NULL::uuid, r.threshold_minutes::numeric,
-             jsonb_build_object('stockoutId', si.id, 'partId', si.inventory_item_part_id, 'ticketId', si.ticket_id),
+      SELECT r.key, 'STOCKOUT', si.id, r.threshold_minutes::numeric,
              pg_temp.sla_cum(n.now) - pg_temp.sla_cum(si.started_at)
       FROM stockout_incidents si JOIN rules r ON r.key = 'STOCKOUT_OPEN_TOO_LONG' CROSS JOIN now_ n
       WHERE si.status = 'OPEN'
     ),
-    candidates AS (
-      SELECT m.*, r.cooldown_minutes, r.channels,
+    due AS (
+      SELECT m.rule_key, m.subject_type, m.subject_id, m.threshold, m.minutes, r.cooldown_minutes,
              CASE WHEN m.minutes >= m.threshold THEN 'BREACH' ELSE 'WARNING' END AS severity,
              CASE WHEN m.minutes >= m.threshold
                   THEN least(r.max_level, 1 + floor((m.minutes - m.threshold) / r.escalate_every_minutes)::int)
-                  ELSE 1 END AS level,
-             gen_random_uuid() AS new_id
+                  ELSE 1 END AS level
       FROM measured m JOIN rules r ON r.key = m.rule_key
       WHERE m.minutes >= m.threshold * r.warn_at_percent / 100.0
     ),
+    -- Most due events are still inside their cooldown: drop them with a cheap anti-join first.
+    candidates AS (
+      SELECT d.*, gen_random_uuid() AS new_id
+      FROM due d CROSS JOIN now_ n
+      WHERE NOT EXISTS (
+        SELECT 1 FROM sla_cooldowns cd
+        WHERE cd.rule_key = d.rule_key AND cd.subject_id = d.subject_id AND cd.severity = d.severity
+          AND cd.level = d.level AND cd.until > n.now)
+    ),
     -- create_event is idempotent inside the cooldown: only the statement that moves the
-    -- (rule, subject, severity, level) cooldown forward may create the event.
+    -- (rule, subject, severity, level) cooldown forward may create the event (the race guard).
     claimed AS (
       INSERT INTO sla_cooldowns AS cd (rule_key, subject_id, severity, level, first_event_id, last_event_id, last_created_at, until)
       SELECT c.rule_key, c.subject_id, c.severity, c.level, c.new_id, c.new_id, n.now,
@@ -169,21 +175,45 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
         WHERE cd.until <= EXCLUDED.last_created_at
       RETURNING rule_key, subject_id, severity, level
     ),
+    chosen AS (
+      SELECT c.* FROM candidates c JOIN claimed cl USING (rule_key, subject_id, severity, level)
+    ),
+    -- repeat_of: the first event of the same rule + subject + severity (read once, not per row:
+    -- a per-row lookup would rescan the rows this very statement is inserting).
+    firsts AS MATERIALIZED (
+      SELECT DISTINCT ON (e.rule_key, e.subject_id, e.severity) e.rule_key, e.subject_id, e.severity, e.id
+      FROM sla_automation_events e
+      JOIN chosen c USING (rule_key, subject_id, severity)
+      ORDER BY e.rule_key, e.subject_id, e.severity, e.created_at, e.id
+    ),
+    -- Payload and concerned technician, built only for the events actually created.
+    described AS (
+      SELECT c.*,
+             coalesce(t.technician_id, ws.technician_id) AS technician_id,
+             CASE c.subject_type
+               WHEN 'TICKET' THEN jsonb_build_object('ticketId', t.id, 'title', t.title, 'status', t.status,
+                                                     'technicianId', t.technician_id, 'srtTotalMinutes', t.srt_total_minutes)
+               WHEN 'WORK_SESSION' THEN jsonb_build_object('sessionId', ws.id, 'ticketId', ws.ticket_id,
+                                                           'technicianId', ws.technician_id, 'pauseReason', ws.pause_reason)
+               ELSE jsonb_build_object('stockoutId', si.id, 'partId', si.inventory_item_part_id, 'ticketId', si.ticket_id)
+             END AS payload
+      FROM chosen c
+      LEFT JOIN tickets t ON c.subject_type = 'TICKET' AND t.id = c.subject_id
+      LEFT JOIN work_sessions ws ON c.subject_type = 'WORK_SESSION' AND ws.id = c.subject_id
+      LEFT JOIN stockout_incidents si ON c.subject_type = 'STOCKOUT' AND si.id = c.subject_id
+    ),
     new_events AS (
       INSERT INTO sla_automation_events AS ev (id, rule_key, subject_type, subject_id, severity, level, measured_minutes,
                                          threshold_minutes, payload, evaluated_at, created_at, repeat_of)
-      SELECT c.new_id, c.rule_key, c.subject_type, c.subject_id, c.severity, c.level, round(c.minutes, 3),
-             ceil(c.threshold)::int, c.payload || jsonb_build_object('technicianId', c.technician_id), n.now, n.now,
-             (SELECT e.id FROM sla_automation_events e
-              WHERE e.rule_key = c.rule_key AND e.subject_id = c.subject_id AND e.severity = c.severity
-              ORDER BY e.created_at, e.id LIMIT 1)
-      FROM candidates c
-      JOIN claimed cl USING (rule_key, subject_id, severity, level)
+      SELECT d.new_id, d.rule_key, d.subject_type, d.subject_id, d.severity, d.level, round(d.minutes, 3),
+             round(d.threshold, 3), d.payload, n.now, n.now, f.id
+      FROM described d
+      LEFT JOIN firsts f USING (rule_key, subject_id, severity)
       CROSS JOIN now_ n
       RETURNING ev.*
     ),
     event_json AS (
-      SELECT e.*, c.technician_id, c.channels,
+      SELECT e.*, (e.payload ->> 'technicianId')::uuid AS technician_id, r.channels,
              jsonb_build_object(
                'id', e.id, 'ruleKey', e.rule_key, 'subjectType', e.subject_type, 'subjectId', e.subject_id,
                'severity', e.severity, 'level', e.level, 'measuredMinutes', e.measured_minutes,
@@ -192,7 +222,7 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
                'createdAt', to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                'evaluatedAtOrCreated', to_char(coalesce(e.evaluated_at, e.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                'repeatOf', e.repeat_of, 'isRepeat', e.repeat_of IS NOT NULL) AS json
-      FROM new_events e JOIN candidates c ON c.new_id = e.id
+      FROM new_events e JOIN rules r ON r.key = e.rule_key
     ),
     pushed AS (
       INSERT INTO outbox_events (type, aggregate_type, aggregate_id, technician_ids, data)
@@ -210,8 +240,8 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
       RETURNING event_id
     ),
     deliveries AS (
-      INSERT INTO sla_deliveries (event_id, target_id, next_attempt_at)
-      SELECT j.id, dt.id, j.created_at
+      INSERT INTO sla_deliveries (event_id, target_id, next_attempt_at, created_at, updated_at)
+      SELECT j.id, dt.id, j.created_at, j.created_at, j.created_at
       FROM event_json j
       JOIN delivery_targets dt ON dt.enabled AND dt.deleted_at IS NULL AND dt.min_level <= j.level
       WHERE (j.channels -> (j.level::text)) ? 'WEBHOOK'
@@ -229,7 +259,7 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
     severity: e.severity as string,
     level: e.level as number,
     measuredMinutes: Number(e.measuredMinutes),
-    thresholdMinutes: e.thresholdMinutes as number,
+    thresholdMinutes: Number(e.thresholdMinutes),
     payload: e.payload as Record<string, unknown>,
     evaluatedAt: new Date(e.evaluatedAt as string),
     createdAt: new Date(e.createdAt as string),

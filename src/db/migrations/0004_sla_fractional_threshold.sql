@@ -1,0 +1,1 @@
+ALTER TABLE "sla_automation_events" ALTER COLUMN "threshold_minutes" SET DATA TYPE numeric(14, 3);
