@@ -60,8 +60,7 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
     await scheduler?.stop().catch((err: unknown) => log.error({ err }, 'scheduler stop failed'));
     if (realtime) {
       await realtime.tailer.stop();
-      realtime.gateway.io.disconnectSockets(true);
-      realtime.gateway.io.engine.close();
+      realtime.gateway.shutdown();
     }
     if (server) {
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -118,7 +117,11 @@ export async function startProduct(config: Config, options: StartOptions = {}): 
         { db: database.db, databaseUrl: url, log, pollMs: config.realtime.outboxPollMs },
         (rows) => gateway.publish(rows),
       );
-      const gateway = new RealtimeGateway(server, { ...deps, lastPublishedSeq: () => tailer.lastSeq });
+      const gateway = new RealtimeGateway(server, {
+        ...deps,
+        lastPublishedSeq: () => tailer.lastSeq,
+        catchUp: () => tailer.wake(),
+      });
       await tailer.start();
       realtime = { gateway, tailer };
     }

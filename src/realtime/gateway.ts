@@ -10,7 +10,7 @@ import { toAppError } from '../errors/to-app-error.js';
 import { buildFloorSnapshot } from '../queries/floor.query.js';
 import { buildTechnicianSnapshot } from '../queries/technician-snapshot.query.js';
 import { replayOutbox, type OutboxRow } from '../repositories/outbox.repository.js';
-import { findUserById } from '../repositories/user.repository.js';
+import { findUserById, findUsersByIds } from '../repositories/user.repository.js';
 import type { Ack, ClientCommandEvent, ClientToServerEvents, Push, ServerToClientEvents } from './events.js';
 import { commandInputFromPayload, socketCommands } from './socket-commands.js';
 import { TokenBucket } from './token-bucket.js';
@@ -33,6 +33,8 @@ type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<strin
 const FLOOR_ROLES: readonly Role[] = ['ADMIN', 'SUPERVISOR', 'WALLBOARD'];
 /** A reconnecting client sends `sync` right after connecting; live pushes wait this long for it. */
 const SYNC_GRACE_MS = 1000;
+/** How often connected users are re-checked, so a deactivated wallboard stops receiving pushes. */
+const REVALIDATE_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const SyncInput = z.strictObject({ sinceSeq: z.number().int().min(0) });
 
@@ -57,6 +59,8 @@ export interface GatewayDeps extends AppDeps {
   tokens: TokenService;
   /** The seq up to which this process has published pushes. */
   lastPublishedSeq: () => number;
+  /** Reads the outbox up to its current end now (a process that missed a notification may lag). */
+  catchUp: () => Promise<void>;
 }
 
 /**
@@ -66,6 +70,7 @@ export interface GatewayDeps extends AppDeps {
 export class RealtimeGateway {
   readonly io: AppServer;
   private readonly holding = new Map<string, AppSocket>();
+  private readonly revalidation: NodeJS.Timeout;
 
   constructor(
     httpServer: HttpServer,
@@ -75,8 +80,15 @@ export class RealtimeGateway {
     this.io = new Server(httpServer, {
       maxHttpBufferSize: realtime.maxBufferBytes,
       cors: { origin: realtime.allowedOrigins.length ? realtime.allowedOrigins : false },
+      // CORS does not apply to WebSocket upgrades: check Origin ourselves. No Origin = not a browser.
+      allowRequest: (req, callback) => {
+        const origin = req.headers.origin;
+        callback(null, !origin || realtime.allowedOrigins.includes(origin));
+      },
       serveClient: false,
     });
+    this.revalidation = setInterval(() => void this.revalidateUsers(), REVALIDATE_MS);
+    this.revalidation.unref();
     this.io.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
@@ -99,10 +111,27 @@ export class RealtimeGateway {
     }
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.io.close(() => resolve());
-    });
+  /** Disconnects sockets whose user was deactivated or changed role since the handshake. */
+  private async revalidateUsers(): Promise<void> {
+    const sockets = await this.io.fetchSockets();
+    if (sockets.length === 0) return;
+    const ids = [...new Set(sockets.map((s) => s.data.actor.id))];
+    try {
+      const current = new Map((await findUsersByIds(this.deps.db, ids)).map((u) => [u.id, u]));
+      for (const socket of sockets) {
+        const user = current.get(socket.data.actor.id);
+        if (!user || !user.active || user.role !== socket.data.actor.role) socket.disconnect(true);
+      }
+    } catch (err) {
+      this.deps.log.warn({ err }, 'socket user revalidation failed; next round retries');
+    }
+  }
+
+  /** Disconnects every socket and stops accepting new ones; the HTTP server is closed by its owner. */
+  shutdown(): void {
+    clearInterval(this.revalidation);
+    this.io.disconnectSockets(true);
+    this.io.engine.close();
   }
 
   private async authenticate(socket: AppSocket): Promise<void> {
@@ -137,8 +166,24 @@ export class RealtimeGateway {
     // Pushes are held from the first moment in a room, so nothing reaches the client out of order.
     this.holding.set(socket.id, socket);
     void socket.join(isFloor(actor) ? 'floor' : technicianRoom(actor.id));
-    if (isFloor(actor)) this.enqueue(socket, () => this.sendFloorSnapshot(socket));
-    const grace = setTimeout(() => this.enqueue(socket, async () => this.release(socket)), SYNC_GRACE_MS);
+    // A client that syncs at once gets its replay instead; otherwise floor roles get the snapshot
+    // (seq = where it is current to), then the held live pushes above it.
+    // The snapshot is read now (current to the seq published now); what commits during the grace
+    // is held and follows it with higher seqs.
+    const snapshot = isFloor(actor) ? this.readFloorSnapshot() : undefined;
+    snapshot?.catch(() => undefined);
+    const grace = setTimeout(
+      () =>
+        this.enqueue(socket, async () => {
+          if (snapshot) {
+            const push = await snapshot;
+            socket.emit('floor.snapshot', push);
+            socket.data.sentUpTo = Math.max(socket.data.sentUpTo, push.seq);
+          }
+          this.release(socket);
+        }),
+      SYNC_GRACE_MS,
+    );
     socket.once('sync', () => clearTimeout(grace));
     socket.on('disconnect', () => clearTimeout(grace));
 
@@ -178,7 +223,8 @@ export class RealtimeGateway {
     // The user row is read per command, as on REST: deactivation or a role change applies at once.
     const user = await findUserById(this.deps.db, socket.data.actor.id);
     if (!user || !user.active) {
-      socket.disconnect(true);
+      // After the ack has gone out (it is sent in a microtask), not before.
+      setTimeout(() => socket.disconnect(true), 0);
       throw new AppError('UNAUTHENTICATED', 'User is unknown or inactive');
     }
     const actor: Actor = { id: user.id, username: user.username, role: user.role as Role };
@@ -210,13 +256,10 @@ export class RealtimeGateway {
     }
   }
 
-  private async sendFloorSnapshot(socket: AppSocket): Promise<number> {
+  private async readFloorSnapshot(): Promise<Push> {
     const seq = this.deps.lastPublishedSeq();
     const now = this.deps.clock.now();
-    const snapshot = await buildFloorSnapshot(this.deps.db, now);
-    socket.emit('floor.snapshot', { seq, type: 'floor.snapshot', at: now.toISOString(), data: snapshot });
-    socket.data.sentUpTo = Math.max(socket.data.sentUpTo, seq);
-    return seq;
+    return { seq, type: 'floor.snapshot', at: now.toISOString(), data: await buildFloorSnapshot(this.deps.db, now) };
   }
 
   /** Replays what the client missed after `sinceSeq`, then live pushes resume from there. */
@@ -224,6 +267,9 @@ export class RealtimeGateway {
     const { sinceSeq } = SyncInput.parse(payload);
     const { actor } = socket.data;
     const { realtime } = this.deps.config;
+    // Read everything committed so far first: what this process publishes meanwhile is held, and
+    // is at or below upToSeq, so it goes out once, in the replay.
+    await this.deps.catchUp();
     const upToSeq = this.deps.lastPublishedSeq();
     const result = await replayOutbox(this.deps.db, {
       sinceSeq,

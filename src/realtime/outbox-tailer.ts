@@ -15,7 +15,9 @@ export class OutboxTailer {
   private listener: pg.Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
-  private again = false;
+  /** wake() calls so far, and who waits for a read covering theirs. */
+  private requested = 0;
+  private waiters: { wanted: number; resolve: () => void }[] = [];
   private stopped = false;
 
   constructor(
@@ -44,21 +46,28 @@ export class OutboxTailer {
     this.listener = undefined;
   }
 
-  /** Reads everything new now (also called by tests and after a notification). */
+  /**
+   * Reads everything committed so far. Resolves once a read that started after this call has
+   * finished; calls while a read runs are coalesced into one follow-up read.
+   */
   wake(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.draining) {
-      this.again = true;
-      return this.draining;
-    }
+    const wanted = ++this.requested;
+    const done = new Promise<void>((resolve) => this.waiters.push({ wanted, resolve }));
+    if (!this.draining) this.startDrain();
+    return done;
+  }
+
+  private startDrain(): void {
+    const covers = this.requested;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.wake();
-      }
+      const still = this.waiters.filter((w) => w.wanted > covers);
+      for (const w of this.waiters) if (w.wanted <= covers) w.resolve();
+      this.waiters = still;
+      if (this.requested > covers && !this.stopped) this.startDrain();
+      else for (const w of this.waiters.splice(0)) w.resolve();
     });
-    return this.draining;
   }
 
   private async drain(): Promise<void> {

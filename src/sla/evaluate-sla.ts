@@ -72,6 +72,8 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
   await tx.execute(sql`SET LOCAL enable_nestloop = off`);
   // Those penalties inflate the cost estimate past the JIT thresholds: compiling takes longer than running.
   await tx.execute(sql`SET LOCAL jit = off`);
+  // The hash joins over every open clock would otherwise spill to disk at the 4 MB default.
+  await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
   await defineBusinessClock(tx, await loadCalendar(tx), now);
   const at = now.toISOString();
   const result = await tx.execute<Record<string, unknown>>(sql`
