@@ -4,6 +4,7 @@ import type { Config, MetricsSettings } from '../config/config.js';
 import type { Db, Tx } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import type { OutboxEvent } from '../repositories/outbox.repository.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 
@@ -26,6 +27,11 @@ export interface CommandContext {
   settings: MetricsSettings;
   /** The idempotency key (REST `Idempotency-Key` or socket `commandId`), recorded in the logs. */
   commandId: string | null;
+  /**
+   * Queues an outbox event; runCommand writes them all as the transaction's last statement, so the
+   * outbox ordering lock is held only for the commit, not for the rest of the command.
+   */
+  publish(event: OutboxEvent): void;
 }
 
 /** A use case: one zod schema (shared by REST, socket and OpenAPI), the roles allowed, one transaction. */

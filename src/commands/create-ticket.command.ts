@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { notFound } from '../errors/app-error.js';
 import { findInventoryItem } from '../repositories/inventory.repository.js';
-import { appendOutbox } from '../repositories/outbox.repository.js';
 import { insertTicket, insertTicketTransition } from '../repositories/ticket.repository.js';
 import { presentTicket, presentTicketTransition } from '../presenters/presenters.js';
 import { defineCommand, SUPERVISORS } from './command.js';
@@ -47,15 +46,13 @@ export const createTicket = defineCommand({
       commandId: ctx.commandId,
       createdAt: at,
     });
-    await appendOutbox(ctx.tx, [
-      {
-        type: 'ticket.updated',
-        aggregateType: 'ticket',
-        aggregateId: ticket.id,
-        technicianIds: [],
-        data: { ticket: presentTicket(ticket), transition: presentTicketTransition(transition) },
-      },
-    ]);
+    ctx.publish({
+      type: 'ticket.updated',
+      aggregateType: 'ticket',
+      aggregateId: ticket.id,
+      technicianIds: [],
+      data: { ticket: presentTicket(ticket), transition: presentTicketTransition(transition) },
+    });
     return presentTicket(ticket);
   },
 });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { isSupervisor } from '../auth/actor.js';
 import { forbidden, notFound } from '../errors/app-error.js';
 import { findPart } from '../repositories/inventory.repository.js';
-import { appendOutbox } from '../repositories/outbox.repository.js';
 import { insertStockout } from '../repositories/stockout.repository.js';
 import { findTicket } from '../repositories/ticket.repository.js';
 import { presentStockout } from '../presenters/presenters.js';
@@ -41,9 +40,7 @@ export const openStockout = defineCommand({
       note: input.note ?? null,
     });
     const json = presentStockout(incident, at);
-    await appendOutbox(ctx.tx, [
-      { type: 'stockout.updated', aggregateType: 'stockout', aggregateId: incident.id, technicianIds: [], data: { stockout: json } },
-    ]);
+    ctx.publish({ type: 'stockout.updated', aggregateType: 'stockout', aggregateId: incident.id, technicianIds: [], data: { stockout: json } });
     return json;
   },
 });

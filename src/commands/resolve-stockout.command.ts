@@ -8,7 +8,6 @@ import {
 } from '../../machines/stockout.machine.js';
 import { laterOf } from '../domain/clock.js';
 import { invalidTransition, notFound } from '../errors/app-error.js';
-import { appendOutbox } from '../repositories/outbox.repository.js';
 import { lockStockout, resolveStockoutRow } from '../repositories/stockout.repository.js';
 import { presentStockout } from '../presenters/presenters.js';
 import { defineCommand, SUPERVISORS } from './command.js';
@@ -37,9 +36,7 @@ export const resolveStockout = defineCommand({
       resolutionNote: input.note ?? null,
     });
     const json = presentStockout(resolved, at);
-    await appendOutbox(ctx.tx, [
-      { type: 'stockout.updated', aggregateType: 'stockout', aggregateId: resolved.id, technicianIds: [], data: { stockout: json } },
-    ]);
+    ctx.publish({ type: 'stockout.updated', aggregateType: 'stockout', aggregateId: resolved.id, technicianIds: [], data: { stockout: json } });
     return json;
   },
 });

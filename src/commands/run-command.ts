@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { AppError, forbidden } from '../errors/app-error.js';
 import { isRetryableDbError, toAppError } from '../errors/to-app-error.js';
+import { appendOutbox, type OutboxEvent } from '../repositories/outbox.repository.js';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -80,8 +81,17 @@ export async function runCommand<R>(
     }
     try {
       const { result, body } = await inTransactionWithRetry(deps, command.name, async (tx) => {
+        const outbox: OutboxEvent[] = [];
         const result = await command.run(
-          { tx, actor, clock: deps.clock, config: deps.config, settings: deps.config.metrics, commandId: key ?? null },
+          {
+            tx,
+            actor,
+            clock: deps.clock,
+            config: deps.config,
+            settings: deps.config.metrics,
+            commandId: key ?? null,
+            publish: (event) => void outbox.push(event),
+          },
           input,
         );
         // Round-trip through JSON so the live response equals what a replay returns.
@@ -91,6 +101,8 @@ export async function runCommand<R>(
           // A retry took our claim over (we were slow, not dead): its run counts, ours rolls back.
           if (!stored) throw keyInUse(key);
         }
+        // Last statement before COMMIT: takes the outbox ordering lock (see the 0001 migration).
+        await appendOutbox(tx, outbox);
         return { result, body: json };
       });
       if (command.afterCommit) {

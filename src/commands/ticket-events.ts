@@ -12,7 +12,6 @@ import {
 import { isSupervisor } from '../auth/actor.js';
 import { laterOf } from '../domain/clock.js';
 import { AppError, forbidden, invalidTransition, notFound } from '../errors/app-error.js';
-import { appendOutbox } from '../repositories/outbox.repository.js';
 import { insertTicketTransition, lockTicket, updateTicket, type LockedTicket } from '../repositories/ticket.repository.js';
 import {
   presentTicket,
@@ -116,15 +115,13 @@ export async function persistTicketEvent(
     commandId: ctx.commandId,
     createdAt: options.at,
   });
-  await appendOutbox(ctx.tx, [
-    {
-      type: 'ticket.updated',
-      aggregateType: 'ticket',
-      aggregateId: ticket.id,
-      technicianIds: [updated.technicianId, ticket.technicianId],
-      data: { ticket: presentTicket(updated), transition: presentTicketTransition(logged) },
-    },
-  ]);
+  ctx.publish({
+    type: 'ticket.updated',
+    aggregateType: 'ticket',
+    aggregateId: ticket.id,
+    technicianIds: [updated.technicianId, ticket.technicianId],
+    data: { ticket: presentTicket(updated), transition: presentTicketTransition(logged) },
+  });
   return { ticket: updated, transition: logged };
 }
 

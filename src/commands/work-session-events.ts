@@ -9,7 +9,6 @@ import {
 import { isSupervisor } from '../auth/actor.js';
 import { laterOf } from '../domain/clock.js';
 import { AppError, forbidden, invalidTransition } from '../errors/app-error.js';
-import { appendOutbox } from '../repositories/outbox.repository.js';
 import {
   insertWorkSession,
   lockOpenSessionOfTicket,
@@ -64,15 +63,13 @@ async function recordSessionEvent(
     at,
     commandId: ctx.commandId,
   });
-  await appendOutbox(ctx.tx, [
-    {
-      type: 'session.updated',
-      aggregateType: 'work_session',
-      aggregateId: session.id,
-      technicianIds: [session.technicianId],
-      data: { session: presentWorkSession(session, at), transition: presentWorkSessionTransition(logged) },
-    },
-  ]);
+  ctx.publish({
+    type: 'session.updated',
+    aggregateType: 'work_session',
+    aggregateId: session.id,
+    technicianIds: [session.technicianId],
+    data: { session: presentWorkSession(session, at), transition: presentWorkSessionTransition(logged) },
+  });
   return { session, transition: logged, at };
 }
 

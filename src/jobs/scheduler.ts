@@ -79,7 +79,8 @@ export class Scheduler implements JobQueue {
 
   async stop(): Promise<void> {
     // Waits for running jobs to finish; an unfinished one is re-run elsewhere after its lock expires.
-    await this.agenda.stop(false);
+    // true: also closes its LISTEN connection; a pool we passed in stays open (we own it).
+    await this.agenda.stop(true);
   }
 
   async enqueueDeliveries(deliveryIds: string[], at?: Date): Promise<void> {

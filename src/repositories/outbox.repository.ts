@@ -12,15 +12,20 @@ export interface OutboxEvent {
   data: Record<string, unknown>;
 }
 
-/** Appends domain events; the insert trigger assigns `seq` in commit order and wakes tailers. */
+/**
+ * Appends domain events in one statement; the insert trigger assigns `seq` in row order under an
+ * advisory lock held until commit, so callers append last, right before COMMIT (see runCommand).
+ */
 export async function appendOutbox(tx: Tx, events: OutboxEvent[]): Promise<void> {
-  for (const event of events) {
+  if (events.length === 0) return;
+  const rows = events.map((event) => {
     const technicianIds = [...new Set(event.technicianIds.filter((id): id is string => Boolean(id)))];
-    await tx.execute(sql`
-      INSERT INTO outbox_events (type, aggregate_type, aggregate_id, technician_ids, data)
-      VALUES (${event.type}, ${event.aggregateType}, ${event.aggregateId},
-              ${`{${technicianIds.join(',')}}`}::uuid[], ${JSON.stringify(event.data)}::jsonb)`);
-  }
+    return sql`(${event.type}, ${event.aggregateType}, ${event.aggregateId}::uuid,
+                ${`{${technicianIds.join(',')}}`}::uuid[], ${JSON.stringify(event.data)}::jsonb)`;
+  });
+  await tx.execute(sql`
+    INSERT INTO outbox_events (type, aggregate_type, aggregate_id, technician_ids, data)
+    VALUES ${sql.join(rows, sql`, `)}`);
 }
 
 export interface OutboxRow {

@@ -133,10 +133,12 @@ describe('database-level guarantees: append-only logs and the outbox order', fun
 
       it(`${table}: TRUNCATE is refused by the database and nothing changes`, async () => {
         const before = await snapshot(table);
-        // sla_delivery_attempts references sla_automation_events: truncating the parent needs the child in
-        // the same statement (else PostgreSQL refuses with 0A000 before any trigger runs).
+        // sla_delivery_attempts and sla_deliveries reference sla_automation_events: truncating the parent
+        // needs its children in the same statement (else PostgreSQL refuses with 0A000 before any trigger runs).
         const statement =
-          table === 'sla_automation_events' ? `TRUNCATE sla_automation_events, sla_delivery_attempts` : `TRUNCATE ${table}`;
+          table === 'sla_automation_events'
+            ? `TRUNCATE sla_automation_events, sla_delivery_attempts, sla_deliveries`
+            : `TRUNCATE ${table}`;
         const err = await failure(sql().query(statement));
         expect(err.code, err.message).to.equal('23001');
         expect(err.message).to.include('TRUNCATE');
@@ -151,7 +153,7 @@ describe('database-level guarantees: append-only logs and the outbox order', fun
       await sql().query('BEGIN');
       try {
         await sql().query('ALTER TABLE sla_delivery_attempts DISABLE TRIGGER sla_delivery_attempts_no_truncate');
-        const err = await failure(sql().query('TRUNCATE sla_automation_events, sla_delivery_attempts'));
+        const err = await failure(sql().query('TRUNCATE sla_automation_events, sla_delivery_attempts, sla_deliveries'));
         expect(err.code, err.message).to.equal('23001');
         expect(err.message).to.include('sla_automation_events');
       } finally {

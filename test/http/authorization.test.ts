@@ -473,6 +473,107 @@ describe('authorization: roles and object-level rule over REST', () => {
       check: (res) => expect(res.body.items).to.be.an('array'),
     },
 
+    // --- SLA automation, calendar, delivery targets ---
+    {
+      route: 'GET /sla/rules',
+      allowed: SUPERVISORS,
+      status: 200,
+      request: (who) => who.api.get('/sla/rules'),
+      check: (res) => expect(res.body.items).to.have.length(7),
+    },
+    {
+      route: 'PUT /sla/rules/:key',
+      allowed: ADMINS,
+      status: 200,
+      request: (who) => who.api.put('/sla/rules/TICKET_TURNAROUND', { warnAtPercent: 80 }),
+      check: (res) => expect(res.body).to.include({ key: 'TICKET_TURNAROUND', warnAtPercent: 80 }),
+    },
+    {
+      route: 'GET /sla/events',
+      allowed: SUPERVISORS,
+      status: 200,
+      request: (who) => who.api.get('/sla/events?severity=BREACH'),
+      check: (res) => expect(res.body.items).to.be.an('array'),
+    },
+    {
+      route: 'GET /sla/events/:id/attempts',
+      allowed: SUPERVISORS,
+      status: 200,
+      setup: async () => {
+        await admin.api.put('/sla/rules/TICKET_UNDER_REVIEW_TOO_LONG', { thresholdMinutes: 0 });
+        const ticket = await ticketIn('UNDER_REVIEW');
+        const evaluated = await admin.api.post('/sla/evaluate', {});
+        await admin.api.put('/sla/rules/TICKET_UNDER_REVIEW_TOO_LONG', { thresholdMinutes: 60 });
+        const event = evaluated.body.created.find((e: any) => e.subjectId === ticket.id);
+        expect(event, JSON.stringify(evaluated.body)).to.not.equal(undefined);
+        return { ticket, stockout: event };
+      },
+      request: (who, f) => who.api.get(`/sla/events/${f.stockout.id}/attempts`),
+      check: (res) => expect(res.body.items.map((a: any) => a.channel)).to.include('SOCKET'),
+    },
+    {
+      route: 'POST /sla/evaluate',
+      allowed: ADMINS,
+      status: 200,
+      request: (who) => who.api.post('/sla/evaluate', {}),
+      check: (res) => expect(res.body.created).to.be.an('array'),
+    },
+    {
+      route: 'GET /calendar',
+      allowed: SUPERVISORS,
+      status: 200,
+      request: (who) => who.api.get('/calendar'),
+      check: (res) => expect(res.body).to.have.property('mode'),
+    },
+    {
+      route: 'PUT /calendar',
+      allowed: ADMINS,
+      status: 200,
+      request: (who) =>
+        who.api.put('/calendar', { timezone: 'Europe/Berlin', weeklyHours: { mon: [{ start: '08:00', end: '17:00' }] }, holidays: [] }),
+      check: (res) => expect(res.body).to.include({ mode: 'BUSINESS_HOURS', timezone: 'Europe/Berlin' }),
+      observe: async () => (await admin.api.get('/calendar')).body,
+    },
+    {
+      route: 'DELETE /calendar',
+      allowed: ADMINS,
+      status: 200,
+      request: (who) => who.api.delete('/calendar'),
+      check: (res) => expect(res.body).to.include({ mode: 'ALWAYS_OPEN' }),
+      observe: async () => (await admin.api.get('/calendar')).body,
+    },
+    {
+      route: 'GET /delivery-targets',
+      allowed: ADMINS,
+      status: 200,
+      request: (who) => who.api.get('/delivery-targets'),
+      check: (res) => expect(res.body.items).to.be.an('array'),
+    },
+    {
+      route: 'POST /delivery-targets',
+      allowed: ADMINS,
+      status: 201,
+      request: (who) => who.api.post('/delivery-targets', { url: 'http://127.0.0.1:9/hook', secret: 'a-secret-of-16-chars', minLevel: 2 }),
+      check: (res) => {
+        expect(res.body).to.include({ url: 'http://127.0.0.1:9/hook', minLevel: 2, secretSet: true });
+        expect(res.body).to.not.have.property('secret');
+      },
+      observe: async () => (await admin.api.get('/delivery-targets')).body.items.length,
+    },
+    {
+      route: 'DELETE /delivery-targets/:id',
+      allowed: ADMINS,
+      status: 200,
+      setup: async () => {
+        const created = await admin.api.post('/delivery-targets', { url: 'http://127.0.0.1:9/x', secret: 'another-secret-16ch' });
+        expect(created.status).to.equal(201);
+        return { item: created.body };
+      },
+      request: (who, f) => who.api.delete(`/delivery-targets/${f.item.id}`),
+      check: (res, f) => expect(res.body.id).to.equal(f.item.id),
+      observe: async () => (await admin.api.get('/delivery-targets')).body.items.map((t: any) => t.id),
+    },
+
     // --- floor ---
     {
       route: 'GET /floor',
