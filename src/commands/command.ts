@@ -27,10 +27,7 @@ export interface CommandContext {
   settings: MetricsSettings;
   /** The idempotency key (REST `Idempotency-Key` or socket `commandId`), recorded in the logs. */
   commandId: string | null;
-  /**
-   * Queues an outbox event; runCommand writes them all as the transaction's last statement, so the
-   * outbox ordering lock is held only for the commit, not for the rest of the command.
-   */
+  /** Queues an outbox event; runCommand writes them all in one statement at the end of the transaction. */
   publish(event: OutboxEvent): void;
 }
 

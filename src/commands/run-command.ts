@@ -101,7 +101,7 @@ export async function runCommand<R>(
           // A retry took our claim over (we were slow, not dead): its run counts, ours rolls back.
           if (!stored) throw keyInUse(key);
         }
-        // Last statement before COMMIT: takes the outbox ordering lock (see the 0001 migration).
+        // One INSERT for all of the command's events; their seq is assigned at COMMIT (migration 0005).
         await appendOutbox(tx, outbox);
         return { result, body: json };
       });

@@ -451,13 +451,16 @@ export const idempotencyRecords = pgTable(
 );
 
 /**
- * Outbox of domain events. `seq` is assigned by a trigger under a transaction-scoped
- * advisory lock, so seq order is commit order: a reader tailing `seq > last` never skips a row.
+ * Outbox of domain events. `seq` is assigned while the transaction commits, by a deferred trigger
+ * under a transaction-scoped advisory lock, so seq order is commit order: a reader tailing
+ * `seq > last` never skips a row, and the lock is held only for the commit itself.
  */
 export const outboxEvents = pgTable(
   'outbox_events',
   {
-    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Public, gap-free-to-readers order: assigned at COMMIT by a deferred trigger (see migration 0005). */
+    seq: bigint('seq', { mode: 'number' }),
     type: text('type').notNull(),
     aggregateType: text('aggregate_type').notNull(),
     aggregateId: uuid('aggregate_id').notNull(),
@@ -466,5 +469,5 @@ export const outboxEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('outbox_events_created_idx').on(t.createdAt)],
+  (t) => [index('outbox_events_created_idx').on(t.createdAt), uniqueIndex('outbox_events_seq_key').on(t.seq)],
 );

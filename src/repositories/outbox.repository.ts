@@ -13,8 +13,8 @@ export interface OutboxEvent {
 }
 
 /**
- * Appends domain events in one statement; the insert trigger assigns `seq` in row order under an
- * advisory lock held until commit, so callers append last, right before COMMIT (see runCommand).
+ * Appends domain events in one statement. Their `seq` is assigned while the transaction commits
+ * (deferred trigger, migration 0005), in row order, so seq order is commit order.
  */
 export async function appendOutbox(tx: Tx, events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;

@@ -224,8 +224,8 @@ describe('database-level guarantees: append-only logs and the outbox order', fun
       expect(ticketPushes.rows.map((r) => r.event)).to.deep.equal(log.rows.map((r) => r.event));
     });
 
-    it('at the database: a second writer cannot take a seq until the first commits; a rollback burns its seq', async () => {
-      const insert = `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, data) VALUES ('ticket.updated', 'ticket', $1, '{}') RETURNING seq::int AS seq`;
+    it('at the database: seq is assigned at commit, in commit order; writers never wait on each other before it; a rollback burns nothing', async () => {
+      const insert = `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, data) VALUES ('ticket.updated', 'ticket', $1, '{}') RETURNING id::int AS id, seq`;
       const first = await connect(t.current.databaseUrl);
       const second = await connect(t.current.databaseUrl);
       const probe = await connect(t.current.databaseUrl);
@@ -233,30 +233,27 @@ describe('database-level guarantees: append-only logs and the outbox order', fun
         const base = await maxSeq();
         await first.query('BEGIN');
         await second.query('BEGIN');
-        const a = (await first.query(insert, [randomUUID()])).rows[0].seq as number;
-        let settled = false;
-        const pendingB = second.query(insert, [randomUUID()]).finally(() => {
-          settled = true;
-        });
-        await sleep(300);
-        expect(settled, 'the second writer waits for the first to finish').to.equal(false);
-        // A reader sees neither yet.
+        const a = (await first.query(insert, [randomUUID()])).rows[0];
+        const b = (await second.query(insert, [randomUUID()])).rows[0]; // does not wait for the first
+        expect([a.seq, b.seq], 'no seq before commit').to.deep.equal([null, null]);
         expect((await probe.query(`SELECT count(*)::int AS n FROM outbox_events WHERE seq > $1`, [base])).rows[0].n).to.equal(0);
+        // The second writer commits first: it gets the lower seq, because seq order is commit order.
+        await second.query('COMMIT');
         await first.query('COMMIT');
-        const b = (await pendingB).rows[0].seq as number;
-        expect(b).to.equal(a + 1);
-        // B holds the lock now; a reader sees A only, never B without A.
-        expect((await probe.query(`SELECT seq::int AS seq FROM outbox_events WHERE seq > $1 ORDER BY seq`, [base])).rows).to.deep.equal([
-          { seq: a },
+        const rows = (await probe.query(`SELECT id::int AS id, seq::int AS seq FROM outbox_events WHERE seq > $1 ORDER BY seq`, [base])).rows;
+        expect(rows).to.deep.equal([
+          { id: b.id, seq: base + 1 },
+          { id: a.id, seq: base + 2 },
         ]);
-        await second.query('ROLLBACK');
 
-        // The rolled-back seq is burned: the next writer gets b + 1, so the sequence has a hole at b.
+        // A rolled-back writer never took a seq: the next commit continues without a hole.
         await first.query('BEGIN');
-        const c = (await first.query(insert, [randomUUID()])).rows[0].seq as number;
+        await first.query(insert, [randomUUID()]);
+        await first.query('ROLLBACK');
+        await first.query('BEGIN');
+        await first.query(insert, [randomUUID()]);
         await first.query('COMMIT');
-        expect(c).to.equal(b + 1);
-        expect((await seqsAfter(base)).map((r) => r.seq)).to.deep.equal([a, c]);
+        expect((await seqsAfter(base)).map((r) => r.seq)).to.deep.equal([base + 1, base + 2, base + 3]);
       } finally {
         await Promise.all([first.end(), second.end(), probe.end()]);
       }
