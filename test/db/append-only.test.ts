@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import pg from 'pg';
 import type { ApiResponse } from '../support/api-client.js';
 import { buildItem, buildPart, buildUser, loginAdmin, type TestUser } from '../support/factories.js';
-import { useProduct } from '../support/harness.js';
+import { connectSql, useProductWithSql } from '../support/harness.js';
 
 /**
  * The append-only logs refuse UPDATE, DELETE and TRUNCATE at the database (domain.md "Append-only"),
@@ -15,13 +14,6 @@ type Res = ApiResponse<any>;
 interface PgError {
   code?: string;
   message?: string;
-}
-
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'benchline-db-test' });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
 }
 
 async function failure(run: Promise<unknown>): Promise<PgError> {
@@ -37,25 +29,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('database-level guarantees: append-only logs and the outbox order', function () {
   this.timeout(120_000);
-  let db: pg.Client | undefined;
-  after(async () => {
-    await db?.end().catch(() => undefined);
-  });
-  const t = useProduct();
+  const t = useProductWithSql();
+  const { sql } = t;
   let admin: TestUser;
   let supervisor: TestUser;
   let technician: TestUser;
 
-  const sql = (): pg.Client => {
-    if (!db) throw new Error('no database connection');
-    return db;
-  };
 
   before(async () => {
     admin = await loginAdmin(t.current);
     supervisor = await buildUser(t.current, admin, 'SUPERVISOR');
     technician = await buildUser(t.current, admin, 'TECHNICIAN');
-    db = await connect(t.current.databaseUrl);
   });
 
   describe('append-only tables', () => {
@@ -226,9 +210,9 @@ describe('database-level guarantees: append-only logs and the outbox order', fun
 
     it('at the database: seq is assigned at commit, in commit order; writers never wait on each other before it; a rollback burns nothing', async () => {
       const insert = `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, data) VALUES ('ticket.updated', 'ticket', $1, '{}') RETURNING id::int AS id, seq`;
-      const first = await connect(t.current.databaseUrl);
-      const second = await connect(t.current.databaseUrl);
-      const probe = await connect(t.current.databaseUrl);
+      const first = await connectSql(t.current.databaseUrl);
+      const second = await connectSql(t.current.databaseUrl);
+      const probe = await connectSql(t.current.databaseUrl);
       try {
         const base = await maxSeq();
         await first.query('BEGIN');
@@ -266,7 +250,7 @@ describe('database-level guarantees: append-only logs and the outbox order', fun
      * `seq > last` collects every row in the end.
      */
     async function tailDuring(commands: (() => Promise<Res>)[]) {
-      const reader = await connect(t.current.databaseUrl);
+      const reader = await connectSql(t.current.databaseUrl);
       const base = await maxSeq();
       let done = false;
       let previous: number[] = [];

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import type { ApiResponse } from '../support/api-client.js';
 import { buildItem, buildPart, buildUser, loginAdmin, type TestUser } from '../support/factories.js';
-import { useProduct } from '../support/harness.js';
+import { connectSql, useProductWithSql } from '../support/harness.js';
 
 /**
  * Real concurrent HTTP requests against the running product (its pool is DB_POOL_MAX=40 in
@@ -11,13 +11,6 @@ import { useProduct } from '../support/harness.js';
  */
 
 type Res = ApiResponse<any>;
-
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'benchline-db-test' });
-  client.on('error', () => undefined); // the database is dropped with FORCE after the file
-  await client.connect();
-  return client;
-}
 
 /** Sends every request before awaiting any: they are all in flight at once. */
 function race<T>(requests: (() => Promise<T>)[]): Promise<T[]> {
@@ -148,26 +141,17 @@ async function expectInvariantsHold(db: pg.Client): Promise<void> {
 
 describe('concurrency: invariants under concurrent HTTP requests', function () {
   this.timeout(180_000);
-  let db: pg.Client | undefined;
-  // Registered before useProduct so it runs before the product's database is dropped.
-  after(async () => {
-    await db?.end().catch(() => undefined);
-  });
-  const t = useProduct();
+  const t = useProductWithSql();
+  const { sql } = t;
   let admin: TestUser;
   let supervisor: TestUser;
   let supervisor2: TestUser;
 
-  const sql = (): pg.Client => {
-    if (!db) throw new Error('no database connection');
-    return db;
-  };
 
   before(async () => {
     admin = await loginAdmin(t.current);
     supervisor = await buildUser(t.current, admin, 'SUPERVISOR');
     supervisor2 = await buildUser(t.current, admin, 'SUPERVISOR');
-    db = await connect(t.current.databaseUrl);
   });
 
   async function technicians(n: number): Promise<TestUser[]> {
@@ -605,8 +589,8 @@ describe('concurrency: invariants under concurrent HTTP requests', function () {
 
     it('two concurrent transactions opening a stockout for the same part: the second waits, then fails with 23505', async () => {
       const part = await buildPart(admin);
-      const first = await connect(t.current.databaseUrl);
-      const second = await connect(t.current.databaseUrl);
+      const first = await connectSql(t.current.databaseUrl);
+      const second = await connectSql(t.current.databaseUrl);
       try {
         await first.query('BEGIN');
         await second.query('BEGIN');

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import type { ApiResponse } from '../support/api-client.js';
 import { buildItem, buildPart, buildUser, expectError, loginAdmin, type TestUser } from '../support/factories.js';
-import { useProduct } from '../support/harness.js';
+import { connectSql, useProductWithSql } from '../support/harness.js';
 import { CreateTicketInput, createTicket } from '../../src/commands/create-ticket.command.js';
 import { fingerprintOf } from '../../src/commands/run-command.js';
 
@@ -14,13 +14,6 @@ import { fingerprintOf } from '../../src/commands/run-command.js';
  */
 
 type Res = ApiResponse<any>;
-
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'benchline-db-test' });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
 
 const key = (): string => `key-${randomUUID()}`;
 
@@ -43,21 +36,14 @@ const withKey = (k: string): Record<string, string> => ({ 'Idempotency-Key': k }
 
 describe('idempotency keys on REST commands', function () {
   this.timeout(60_000);
-  let db: pg.Client | undefined;
-  after(async () => {
-    await db?.end().catch(() => undefined);
-  });
-  const t = useProduct();
+  const t = useProductWithSql();
+  const { sql } = t;
   let admin: TestUser;
   let supervisor: TestUser;
   let supervisor2: TestUser;
   let technician: TestUser;
   let technician2: TestUser;
 
-  const sql = (): pg.Client => {
-    if (!db) throw new Error('no database connection');
-    return db;
-  };
 
   before(async () => {
     admin = await loginAdmin(t.current);
@@ -65,7 +51,6 @@ describe('idempotency keys on REST commands', function () {
     supervisor2 = await buildUser(t.current, admin, 'SUPERVISOR');
     technician = await buildUser(t.current, admin, 'TECHNICIAN');
     technician2 = await buildUser(t.current, admin, 'TECHNICIAN');
-    db = await connect(t.current.databaseUrl);
   });
 
   /** Everything a command on one ticket can leave behind. */
@@ -418,7 +403,7 @@ describe('idempotency keys on REST commands', function () {
       const ticket = await assignedTicket(technician); // ASSIGNED, version 2; ASSIGN is allowed again
       const k = key();
       const body = { technicianId: technician.id };
-      const locker = await connect(t.current.databaseUrl);
+      const locker = await connectSql(t.current.databaseUrl);
       try {
         await locker.query('BEGIN');
         await locker.query('SELECT id FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import type { ManualClock } from '../../src/domain/clock.js';
 import type { ApiResponse } from '../support/api-client.js';
 import { buildItem, buildUser, expectError, loginAdmin, type TestUser } from '../support/factories.js';
-import { useProduct } from '../support/harness.js';
+import { useProductWithSql } from '../support/harness.js';
 
 /**
  * Work-session time driven by a manual clock through REST: the stored active seconds, the
@@ -12,13 +11,6 @@ import { useProduct } from '../support/harness.js';
  */
 
 type Res = ApiResponse<any>;
-
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'benchline-db-test' });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
 
 /** Seeded PRNG (mulberry32): the same seed drives the same sequence every run. */
 function prng(seed: number): () => number {
@@ -56,11 +48,8 @@ const liveMs = (s: ExpectedSession, nowMs: number): number => s.closedMs + (s.ru
 
 describe('work-session time with a manual clock', function () {
   this.timeout(180_000);
-  let db: pg.Client | undefined;
-  after(async () => {
-    await db?.end().catch(() => undefined);
-  });
-  const t = useProduct({ manualClock: true });
+  const t = useProductWithSql({ manualClock: true });
+  const { sql } = t;
   let admin: TestUser;
   let supervisor: TestUser;
 
@@ -69,15 +58,10 @@ describe('work-session time with a manual clock', function () {
     return t.current.clock;
   };
   const nowMs = (): number => clock().now().getTime();
-  const sql = (): pg.Client => {
-    if (!db) throw new Error('no database connection');
-    return db;
-  };
 
   before(async () => {
     admin = await loginAdmin(t.current);
     supervisor = await buildUser(t.current, admin, 'SUPERVISOR');
-    db = await connect(t.current.databaseUrl);
   });
 
   async function assignedTicket(technician: TestUser): Promise<any> {

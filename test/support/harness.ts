@@ -105,3 +105,35 @@ export function useProduct(options: Parameters<typeof startTestProduct>[0] = {})
     },
   };
 }
+
+/** A direct node-postgres connection to a test database (errors after the database is dropped are ignored). */
+export async function connectSql(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'benchline-db-test' });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** useProduct plus a direct SQL connection to its database, closed before the database is dropped. */
+export function useProductWithSql(
+  options: Parameters<typeof startTestProduct>[0] = {},
+): { readonly current: TestProduct; sql(): pg.Client } {
+  let client: pg.Client | undefined;
+  // Registered before useProduct's hooks: mocha runs `after` hooks in order, so this closes first.
+  after(async () => {
+    await client?.end().catch(() => undefined);
+  });
+  const product = useProduct(options);
+  before(async () => {
+    client = await connectSql(product.current.databaseUrl);
+  });
+  return {
+    get current() {
+      return product.current;
+    },
+    sql: () => {
+      if (!client) throw new Error('no database connection');
+      return client;
+    },
+  };
+}
