@@ -80,20 +80,25 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
     WITH now_ AS (SELECT ${at}::timestamptz AS now),
     rules AS (SELECT * FROM sla_rules WHERE enabled),
     -- Wall-clock rules, before stockout exclusion: ticket status clocks, turnaround, paused sessions.
+    -- A clock counts at most the wall-clock time since it started (business hours and stockouts only
+    -- subtract), so clocks younger than their warning point are skipped before any further work.
     clocks AS (
-      SELECT r.key AS rule_key, 'TICKET'::text AS subject_type, t.id AS subject_id, t.id AS ticket_id,
-             CASE WHEN r.key = 'TICKET_TURNAROUND' THEN t.created_at ELSE t.status_entered_at END AS clock_start,
-             r.threshold_minutes::numeric AS threshold
-      FROM tickets t
-      JOIN rules r ON (r.key = 'TICKET_UNDER_REVIEW_TOO_LONG' AND t.status = 'UNDER_REVIEW')
-                   OR (r.key = 'TICKET_NOT_STARTED' AND t.status = 'ASSIGNED')
-                   OR (r.key = 'TICKET_WAITING_QC_TOO_LONG' AND t.status = 'WAITING_QC')
-                   OR r.key = 'TICKET_TURNAROUND'
-      WHERE t.status NOT IN ('DONE', 'CANCELLED')
-      UNION ALL
-      SELECT r.key, 'WORK_SESSION', ws.id, ws.ticket_id, ws.updated_at, r.threshold_minutes::numeric
-      FROM work_sessions ws JOIN rules r ON r.key = 'SESSION_PAUSED_TOO_LONG'
-      WHERE ws.status = 'PAUSED' AND ws.pause_reason <> 'END_OF_SHIFT'
+      SELECT * FROM (
+        SELECT r.key AS rule_key, 'TICKET'::text AS subject_type, t.id AS subject_id, t.id AS ticket_id,
+               CASE WHEN r.key = 'TICKET_TURNAROUND' THEN t.created_at ELSE t.status_entered_at END AS clock_start,
+               r.threshold_minutes::numeric AS threshold, r.warn_at_percent
+        FROM tickets t
+        JOIN rules r ON (r.key = 'TICKET_UNDER_REVIEW_TOO_LONG' AND t.status = 'UNDER_REVIEW')
+                     OR (r.key = 'TICKET_NOT_STARTED' AND t.status = 'ASSIGNED')
+                     OR (r.key = 'TICKET_WAITING_QC_TOO_LONG' AND t.status = 'WAITING_QC')
+                     OR r.key = 'TICKET_TURNAROUND'
+        WHERE t.status NOT IN ('DONE', 'CANCELLED')
+        UNION ALL
+        SELECT r.key, 'WORK_SESSION', ws.id, ws.ticket_id, ws.updated_at, r.threshold_minutes::numeric, r.warn_at_percent
+        FROM work_sessions ws JOIN rules r ON r.key = 'SESSION_PAUSED_TOO_LONG'
+        WHERE ws.status = 'PAUSED' AND ws.pause_reason <> 'END_OF_SHIFT'
+      ) c CROSS JOIN now_ n
+      WHERE extract(epoch FROM (n.now - c.clock_start)) / 60 >= c.threshold * c.warn_at_percent / 100.0
     ),
     -- Stockouts of each affected ticket's active-spec parts, merged once per ticket (gaps and
     -- islands) so overlapping incidents count once; each clock then clips these islands.

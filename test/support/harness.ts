@@ -28,6 +28,27 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
+/**
+ * Drops a test database once its connections are gone. A client that closed its socket can still
+ * show in pg_stat_activity for a moment; FORCE then terminates it, and the termination notice can
+ * reach a client object that is still being torn down. Waiting first avoids that race.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testServerUrl() });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    for (let i = 0; i < 50; i++) {
+      const open = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (open.rows[0].n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates an empty database of its own on the test server; returns its URL and a drop function. */
 export async function createTestDatabase(prefix = 'bl'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
@@ -35,7 +56,7 @@ export async function createTestDatabase(prefix = 'bl'): Promise<{ url: string; 
   return {
     url: withDatabase(testServerUrl(), name),
     name,
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => dropDatabase(name),
   };
 }
 
