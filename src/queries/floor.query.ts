@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { activeTicketStatuses } from '../../machines/ticket.machine.js';
 import { EVERYONE } from '../commands/command.js';
 import type { Executor } from '../db/client.js';
-import { presentStockout, type StockoutRow } from '../presenters/presenters.js';
+import { presentSlaEvent, presentStockout, type StockoutRow } from '../presenters/presenters.js';
+import { listOpenBreaches } from '../repositories/sla.repository.js';
 import { listStockouts } from '../repositories/stockout.repository.js';
 import { defineQuery } from './query.js';
 
@@ -21,11 +22,12 @@ type TechnicianFloorRow = {
 
 /**
  * The floor-board snapshot: active tickets by status, each active technician's current ticket
- * (in progress, else their most recently updated active one) and open session with its live timer.
+ * (in progress, else their most recently updated active one) and open session with its live timer,
+ * the latest BREACH of each rule and subject that is still open, and the open stockouts.
  */
 export async function buildFloorSnapshot(db: Executor, now: Date) {
   const at = now.toISOString();
-  const [counts, technicians, stockouts] = await Promise.all([
+  const [counts, technicians, stockouts, breaches] = await Promise.all([
     db.execute<{ status: string; n: number }>(sql`
       SELECT status, count(*)::int AS n FROM tickets
       WHERE status NOT IN ('DONE', 'CANCELLED') GROUP BY status`),
@@ -46,6 +48,7 @@ export async function buildFloorSnapshot(db: Executor, now: Date) {
       WHERE u.role = 'TECHNICIAN' AND u.active
       ORDER BY u.display_name, u.id`),
     listStockouts(db, { status: 'OPEN', limit: 500 }),
+    listOpenBreaches(db),
   ]);
   const ticketsByStatus = Object.fromEntries(activeTicketStatuses.map((s) => [s, 0])) as Record<string, number>;
   for (const row of counts.rows) ticketsByStatus[row.status] = row.n;
@@ -62,7 +65,7 @@ export async function buildFloorSnapshot(db: Executor, now: Date) {
         ? { id: r.session_id, status: r.session_status, activeSeconds: Math.floor(Number(r.session_active_seconds)) }
         : null,
     })),
-    openBreaches: [] as unknown[],
+    openBreaches: breaches.map(presentSlaEvent),
     openStockouts: stockouts.map((s: StockoutRow) => presentStockout(s, now)),
   };
 }

@@ -137,6 +137,19 @@ describe('SLA REST contract and pushes', function () {
       ]);
       await resolveStockout(supervisor, incident.id);
     });
+
+    it('GET /floor lists a breach while its subject is open, and drops it once resolved', async () => {
+      await putRule(admin, 'STOCKOUT_OPEN_TOO_LONG', { thresholdMinutes: 0 });
+      const [part] = await parts(admin, 1);
+      const incident = await openStockout(supervisor, part!.id);
+      const [breach] = eventsOf(await evaluate(admin), incident.id);
+      const floor = ok(await supervisor.api.get('/floor'), 200, 'floor');
+      expect(floor.openBreaches.map((e: any) => e.id)).to.include(breach!.id);
+      expect(floor.openBreaches.find((e: any) => e.id === breach!.id)).to.include({ ruleKey: 'STOCKOUT_OPEN_TOO_LONG', severity: 'BREACH' });
+      await resolveStockout(supervisor, incident.id);
+      const after = ok(await supervisor.api.get('/floor'), 200, 'floor');
+      expect(after.openBreaches.map((e: any) => e.id)).to.not.include(breach!.id);
+    });
   });
 
   describe('GET /sla/events and attempts; POST /sla/evaluate', () => {
