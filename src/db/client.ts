@@ -25,6 +25,11 @@ export function connectDatabase(url: string, options: { max: number; log: Logger
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => options.log.error({ err }, 'idle database client error'));
+  // Nor a checked-out one (pg-pool only listens while a client is idle): its query rejects anyway,
+  // e.g. when the server terminates connections at shutdown, so the event only needs a listener.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log.warn({ err }, 'database connection lost'));
+  });
   const db = drizzle(pool, { schema });
   return { pool, db, close: () => pool.end() };
 }

@@ -35,8 +35,14 @@ export class Scheduler implements JobQueue {
     private readonly deps: AppDeps,
     private readonly options: SchedulerOptions,
   ) {
+    const backend = new PostgresBackend({ pool: options.pool, tableName: 'agenda_jobs', channelName: 'benchline_agenda_jobs' });
+    // Its LISTEN connection re-emits connection errors on the channel; unheard, one at server
+    // shutdown would crash the process. It reconnects by itself.
+    (backend.notificationChannel as unknown as NodeJS.EventEmitter | undefined)?.on?.('error', (err: unknown) =>
+      deps.log.warn({ err }, 'job notification channel error'),
+    );
     this.agenda = new Agenda({
-      backend: new PostgresBackend({ pool: options.pool, tableName: 'agenda_jobs', channelName: 'benchline_agenda_jobs' }),
+      backend,
       name: `${hostname()}:${process.pid}`,
       processEvery: '5 seconds',
       defaultLockLifetime: 120_000,

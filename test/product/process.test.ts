@@ -77,7 +77,7 @@ describe('the product as a process (npm start)', function () {
       expect(isAlive(postmasterPid)).to.equal(true);
 
       started.child.kill('SIGTERM');
-      expect(await started.exited).to.equal(0);
+      expect(await started.exited, started.output().split('\n').slice(-45).join('\n')).to.equal(0);
       expect(isAlive(postmasterPid), 'embedded postgres still running').to.equal(false);
       expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).to.equal(true);
       expect(started.output()).to.match(/"msg":"stopped"/);
@@ -110,7 +110,7 @@ describe('the product as a process (npm start)', function () {
         expect(login.status).to.equal(200);
         expect(isAlive(orphanPid), 'orphaned postmaster was not stopped').to.equal(false);
         second.child.kill('SIGTERM');
-        expect(await second.exited).to.equal(0);
+        expect(await second.exited, second.output().split('\n').slice(-45).join('\n')).to.equal(0);
       } finally {
         second.child.kill('SIGKILL');
       }
@@ -132,7 +132,7 @@ describe('the product as a process (npm start)', function () {
     try {
       await waitForReady(`http://127.0.0.1:${port}`, started, 60_000);
       started.child.kill('SIGINT');
-      expect(await started.exited).to.equal(0);
+      expect(await started.exited, started.output().split('\n').slice(-45).join('\n')).to.equal(0);
     } finally {
       started.child.kill('SIGKILL');
       await database.drop();
