@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { ApiClient, type ApiResponse } from '../support/api-client.js';
-import { buildItem, buildPart, buildTicket, buildTicketIn, buildUser, expectError, loginAdmin, type TestUser } from '../support/factories.js';
+import {
+  buildItem,
+  buildPart,
+  buildTicket,
+  buildTicketIn,
+  buildUser,
+  expectError,
+  loginAdmin,
+  TICKET_JSON_FIELDS,
+  type TestUser,
+} from '../support/factories.js';
 import { useProduct } from '../support/harness.js';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -267,23 +277,7 @@ describe('catalog, lists and read models over REST', () => {
 
     it('ticket JSON carries at least the api.md fields', async () => {
       const res = await supervisor.api.get('/tickets?limit=1');
-      expect(res.body.items[0]).to.include.keys(
-        'id',
-        'inventoryItemId',
-        'technicianId',
-        'status',
-        'title',
-        'priority',
-        'srtTotalMinutes',
-        'flagMinutes',
-        'flagColor',
-        'xpAmount',
-        'metricsSource',
-        'reworkCount',
-        'version',
-        'createdAt',
-        'updatedAt',
-      );
+      expect(res.body.items[0]).to.include.keys(...TICKET_JSON_FIELDS);
     });
   });
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Push } from '../../src/realtime/events.js';
 import type { RunningProduct } from '../../src/product.js';
 import { ApiClient } from '../support/api-client.js';
-import { buildPart, type TestUser } from '../support/factories.js';
+import { buildPart, TICKET_JSON_FIELDS, type TestUser } from '../support/factories.js';
 import { useProduct } from '../support/harness.js';
 import {
   buildWorld,
@@ -25,24 +25,6 @@ import {
   type World,
 } from '../support/realtime.js';
 
-/** api.md ticket JSON: "at least" these fields. */
-const TICKET_FIELDS = [
-  'id',
-  'inventoryItemId',
-  'technicianId',
-  'status',
-  'title',
-  'priority',
-  'srtTotalMinutes',
-  'flagMinutes',
-  'flagColor',
-  'xpAmount',
-  'metricsSource',
-  'reworkCount',
-  'version',
-  'createdAt',
-  'updatedAt',
-];
 const ACTIVE_STATUSES = ['UNDER_REVIEW', 'ASSIGNED', 'IN_PROGRESS', 'WAITING_QC', 'REWORK'];
 
 /** The ticket part of a command's ack data (what GET /tickets/:id would show), without the extras. */
@@ -152,7 +134,7 @@ describe('realtime pushes: who receives what (api.md "Realtime" pushes)', () => 
       const ticketPush = await board.waitFor(isTicketPush(ticket.id, 'START'));
       expect(Object.keys(ticketPush.data).sort()).to.deep.equal(['ticket', 'transition']);
       expect(ticketPush.type).to.equal('ticket.updated');
-      expect(ticketPush.data.ticket).to.include.all.keys(...TICKET_FIELDS);
+      expect(ticketPush.data.ticket).to.include.all.keys(...TICKET_JSON_FIELDS);
       expect(ticketPush.data.ticket).to.deep.equal(ticketOfAck(started));
       expect(ticketPush.data.transition).to.deep.equal(started.transition);
 

@@ -86,3 +86,22 @@ export function expectError(res: { status: number; body: any }, status: number, 
   expect(res.body.error).to.have.property('message').that.is.a('string');
   expect(res.body.error).to.have.property('details').that.is.an('object');
 }
+
+/** api.md: ticket JSON carries "at least" these fields. */
+export const TICKET_JSON_FIELDS = [
+  'id',
+  'inventoryItemId',
+  'technicianId',
+  'status',
+  'title',
+  'priority',
+  'srtTotalMinutes',
+  'flagMinutes',
+  'flagColor',
+  'xpAmount',
+  'metricsSource',
+  'reworkCount',
+  'version',
+  'createdAt',
+  'updatedAt',
+] as const;
