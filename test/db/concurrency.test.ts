@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { ApiResponse } from '../support/api-client.js';
 import { buildItem, buildPart, buildUser, loginAdmin, type TestUser } from '../support/factories.js';
 import { connectSql, useProductWithSql } from '../support/harness.js';
+import { prng } from '../support/prng.js';
 
 /**
  * Real concurrent HTTP requests against the running product (its pool is DB_POOL_MAX=40 in
@@ -34,18 +35,6 @@ function tally(responses: Res[]): Record<string, number> {
 function expectNo5xx(responses: Res[]): void {
   const failures = responses.filter((r) => r.status >= 500);
   expect(failures.map((r) => `${r.status} ${JSON.stringify(r.body)}`), 'no 5xx').to.deep.equal([]);
-}
-
-/** Seeded PRNG (mulberry32): reproducible random sequences. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const COUNTED = [

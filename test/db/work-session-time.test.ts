@@ -3,6 +3,7 @@ import type { ManualClock } from '../../src/domain/clock.js';
 import type { ApiResponse } from '../support/api-client.js';
 import { buildItem, buildUser, expectError, loginAdmin, type TestUser } from '../support/factories.js';
 import { useProductWithSql } from '../support/harness.js';
+import { prng } from '../support/prng.js';
 
 /**
  * Work-session time driven by a manual clock through REST: the stored active seconds, the
@@ -11,18 +12,6 @@ import { useProductWithSql } from '../support/harness.js';
  */
 
 type Res = ApiResponse<any>;
-
-/** Seeded PRNG (mulberry32): the same seed drives the same sequence every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 0xbe4c4;
 
