@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import pino from 'pino';
-import { connectDatabase } from '../src/db/client.js';
+import { connectDatabase, inTransaction } from '../src/db/client.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { evaluateSla } from '../src/sla/evaluate-sla.js';
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
 
     const run = async (label: string, at: Date) => {
       const start = process.hrtime.bigint();
-      const result = await db.transaction((tx) => evaluateSla(tx, at));
+      const result = await inTransaction(db, (tx) => evaluateSla(tx, at));
       const took = ms(start);
       console.log(`${label.padEnd(58)} ${took.toFixed(0).padStart(6)} ms  (${result.events.length} events created)`);
       return took;

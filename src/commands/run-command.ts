@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { AppError, forbidden } from '../errors/app-error.js';
 import { isRetryableDbError, toAppError } from '../errors/to-app-error.js';
-import { appendOutbox, type OutboxEvent } from '../repositories/outbox.repository.js';
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  releaseIdempotencyKey,
-} from '../repositories/idempotency.repository.js';
+import { finishCommand, openCommand } from '../repositories/command-envelope.repository.js';
+import type { OutboxEvent } from '../repositories/outbox.repository.js';
+import { findUserById } from '../repositories/user.repository.js';
+import { inTransaction, type Tx } from '../db/client.js';
 import type { AppDeps, Command } from './command.js';
 
 export interface CommandOutcome {
@@ -20,7 +18,7 @@ export interface CommandOutcome {
 const MAX_ATTEMPTS = 3;
 
 const keyInUse = (key: string): AppError =>
-  new AppError('CONFLICT', 'A request with this idempotency key is still in progress', {
+  new AppError('CONFLICT', 'A request with this idempotency key changed meanwhile; retry it', {
     reason: 'IDEMPOTENCY_KEY_IN_USE',
     key,
   });
@@ -43,80 +41,73 @@ export function fingerprintOf(commandName: string, input: unknown): string {
 }
 
 /**
- * Runs a command for an actor: role check, schema validation, idempotency claim, then one
- * transaction (retried on deadlock/serialization failure) that also stores the response.
- * Transports call only this, so REST and Socket.IO cannot disagree.
+ * Runs a command for an actor: role check, schema validation, then one transaction (retried on
+ * deadlock/serialization failure) that opens with the idempotency claim (and, for transports that
+ * did not just read it, the actor's user row), runs the command, and closes with the stored
+ * response and the outbox events. Transports call only this, so REST and Socket.IO cannot disagree.
  */
 export async function runCommand<R>(
   deps: AppDeps,
   command: Command<import('zod').ZodType, R>,
   actor: Actor,
   rawInput: unknown,
-  options: { idempotencyKey?: string | undefined } = {},
+  options: {
+    idempotencyKey?: string | undefined;
+    /** Re-read the actor's user row in the transaction (a long-lived socket's token is not enough). */
+    verifyActor?: boolean;
+  } = {},
 ): Promise<CommandOutcome> {
   const started = process.hrtime.bigint();
   let outcome = 'OK';
   try {
-    if (!command.roles.includes(actor.role)) {
-      throw forbidden(`${actor.role} may not ${command.summary.toLowerCase()}`, { requiredRoles: command.roles });
-    }
+    const verifyActor = options.verifyActor ?? false;
+    // Refused before anything runs (no probing of ids or validation). A socket's actor may have
+    // been promoted since the handshake, so a refusal looks at the user row first; every run
+    // checks the role again inside the transaction, as the row is then.
+    assertMayRun(command, verifyActor && !command.roles.includes(actor.role) ? await currentActor(deps, actor.id) : actor);
     const input = command.input.parse(rawInput);
     const key = options.idempotencyKey;
-    let claimToken: string | undefined;
-    if (key) {
-      const claim = await claimIdempotencyKey(deps.db, {
-        actorId: actor.id,
-        key,
-        fingerprint: fingerprintOf(command.name, input),
-        ttlHours: deps.config.idempotencyTtlHours,
-      });
-      if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
-      if (claim.kind === 'mismatch') {
-        throw new AppError('IDEMPOTENCY_MISMATCH', 'This idempotency key was used with a different request', { key });
-      }
-      if (claim.kind === 'in-progress') {
-        throw keyInUse(key);
-      }
-      claimToken = claim.token;
-    }
-    try {
-      const { result, body } = await inTransactionWithRetry(deps, command.name, async (tx) => {
-        const outbox: OutboxEvent[] = [];
-        const result = await command.run(
-          {
-            tx,
-            actor,
-            clock: deps.clock,
-            config: deps.config,
-            settings: deps.config.metrics,
-            commandId: key ?? null,
-            publish: (event) => void outbox.push(event),
-          },
-          input,
-        );
-        // Round-trip through JSON so the live response equals what a replay returns.
-        const json = JSON.parse(JSON.stringify((command.toResponse ? command.toResponse(result) : result) ?? null)) as unknown;
-        if (key && claimToken) {
-          const stored = await completeIdempotencyKey(tx, { actorId: actor.id, key, token: claimToken, status: command.successStatus, body: json });
-          // A retry took our claim over (we were slow, not dead): its run counts, ours rolls back.
-          if (!stored) throw keyInUse(key);
+    const fingerprint = key ? fingerprintOf(command.name, input) : undefined;
+    const ran = await inTransactionWithRetry(deps, command.name, async (tx) => {
+      let runAs = actor;
+      if (key || verifyActor) {
+        const opening = await openCommand(tx, { actorId: actor.id, verifyActor, key, fingerprint, ttlHours: deps.config.idempotencyTtlHours });
+        if (opening.kind === 'replay') return { replayed: true as const, status: opening.status, body: opening.body };
+        if (opening.kind === 'mismatch') {
+          throw new AppError('IDEMPOTENCY_MISMATCH', 'This idempotency key was used with a different request', { key });
         }
-        // One INSERT for all of the command's events; their seq is assigned at COMMIT (migration 0005).
-        await appendOutbox(tx, outbox);
-        return { result, body: json };
+        if (opening.kind === 'vanished') throw keyInUse(key ?? '');
+        if (verifyActor) {
+          if (!opening.actor?.active) throw new AppError('UNAUTHENTICATED', 'User is unknown or inactive');
+          runAs = { id: actor.id, username: opening.actor.username, role: opening.actor.role as Actor['role'] };
+          assertMayRun(command, runAs);
+        }
+      }
+      const outbox: OutboxEvent[] = [];
+      const result = await command.run(
+        {
+          tx,
+          actor: runAs,
+          clock: deps.clock,
+          config: deps.config,
+          settings: deps.config.metrics,
+          commandId: key ?? null,
+          publish: (event) => void outbox.push(event),
+        },
+        input,
+      );
+      // Round-trip through JSON so the live response equals what a replay returns.
+      const body = JSON.parse(JSON.stringify((command.toResponse ? command.toResponse(result) : result) ?? null)) as unknown;
+      await finishCommand(tx, { actorId: actor.id, key, status: command.successStatus, body, events: outbox });
+      return { replayed: false as const, result, body };
+    });
+    if (ran.replayed) return { status: ran.status, body: ran.body, replayed: true };
+    if (command.afterCommit) {
+      await command.afterCommit(deps, ran.result).catch((err: unknown) => {
+        deps.log.error({ err, command: command.name }, 'after-commit step failed; the worker sweep will retry it');
       });
-      if (command.afterCommit) {
-        await command.afterCommit(deps, result).catch((err: unknown) => {
-          deps.log.error({ err, command: command.name }, 'after-commit step failed; the worker sweep will retry it');
-        });
-      }
-      return { status: command.successStatus, body, replayed: false };
-    } catch (err) {
-      if (key && claimToken) {
-        await releaseIdempotencyKey(deps.db, { actorId: actor.id, key, token: claimToken }).catch(() => undefined);
-      }
-      throw err;
     }
+    return { status: command.successStatus, body: ran.body, replayed: false };
   } catch (err) {
     const appError = toAppError(err);
     outcome = appError.code;
@@ -128,14 +119,26 @@ export async function runCommand<R>(
   }
 }
 
+async function currentActor(deps: AppDeps, id: string): Promise<Actor> {
+  const user = await findUserById(deps.db, id);
+  if (!user?.active) throw new AppError('UNAUTHENTICATED', 'User is unknown or inactive');
+  return { id: user.id, username: user.username, role: user.role as Actor['role'] };
+}
+
+function assertMayRun(command: Command<import('zod').ZodType, unknown>, actor: Actor): void {
+  if (!command.roles.includes(actor.role)) {
+    throw forbidden(`${actor.role} may not ${command.summary.toLowerCase()}`, { requiredRoles: command.roles });
+  }
+}
+
 async function inTransactionWithRetry<T>(
   deps: AppDeps,
   name: string,
-  work: (tx: Parameters<Parameters<AppDeps['db']['transaction']>[0]>[0]) => Promise<T>,
+  work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.db.transaction(work);
+      return await inTransaction(deps.db, work);
     } catch (err) {
       if (attempt >= MAX_ATTEMPTS || !isRetryableDbError(err)) throw err;
       deps.metrics.commandRetries.inc({ command: name });

@@ -12,7 +12,7 @@ import {
 import { isSupervisor } from '../auth/actor.js';
 import { laterOf } from '../domain/clock.js';
 import { AppError, forbidden, invalidTransition, notFound } from '../errors/app-error.js';
-import { insertTicketTransition, lockTicket, updateTicket, type LockedTicket } from '../repositories/ticket.repository.js';
+import { lockTicket, writeTicketEvent, type LockedTicket, type TicketState } from '../repositories/ticket.repository.js';
 import {
   presentTicket,
   presentTicketTransition,
@@ -87,7 +87,7 @@ export async function persistTicketEvent(
   event: TicketEvent,
   options: {
     at: Date;
-    patch?: Parameters<typeof updateTicket>[2];
+    patch?: Partial<TicketState>;
     reason?: string | null;
     metadata?: Record<string, unknown>;
   },
@@ -95,26 +95,28 @@ export async function persistTicketEvent(
   const toStatus = next.value as TicketStatus;
   // Status clocks restart when the status changes, and on re-assignment (a new technician's clock).
   const restartsClock = toStatus !== ticket.status || event.type === 'ASSIGN';
-  const updated = await updateTicket(ctx.tx, ticket.id, {
-    status: toStatus,
-    ...(restartsClock ? { statusEnteredAt: options.at } : {}),
-    technicianId: next.context.technicianId,
-    reworkCount: next.context.reworkCount,
-    metricsSource: next.context.metricsSource,
-    updatedAt: options.at,
-    ...options.patch,
-  });
-  const logged = await insertTicketTransition(ctx.tx, {
-    ticketId: ticket.id,
-    fromStatus: ticket.status,
-    toStatus,
-    event: event.type,
-    actorId: ctx.actor.id,
-    reason: options.reason ?? null,
-    metadata: options.metadata ?? {},
-    commandId: ctx.commandId,
-    createdAt: options.at,
-  });
+  const { ticket: updated, transition: logged } = await writeTicketEvent(
+    ctx.tx,
+    ticket.id,
+    {
+      ...ticket,
+      status: toStatus,
+      statusEnteredAt: restartsClock ? options.at : ticket.statusEnteredAt,
+      technicianId: next.context.technicianId,
+      reworkCount: next.context.reworkCount,
+      metricsSource: next.context.metricsSource,
+      updatedAt: options.at,
+      ...options.patch,
+    },
+    {
+      fromStatus: ticket.status,
+      event: event.type,
+      actorId: ctx.actor.id,
+      reason: options.reason ?? null,
+      metadata: options.metadata ?? {},
+      commandId: ctx.commandId,
+    },
+  );
   ctx.publish({
     type: 'ticket.updated',
     aggregateType: 'ticket',

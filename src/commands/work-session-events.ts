@@ -10,10 +10,10 @@ import { isSupervisor } from '../auth/actor.js';
 import { laterOf } from '../domain/clock.js';
 import { AppError, forbidden, invalidTransition } from '../errors/app-error.js';
 import {
-  insertWorkSession,
+  insertRunningSession,
   lockOpenSessionOfTicket,
-  insertWorkSessionTransition,
-  updateWorkSession,
+  writeSessionEvent,
+  type SessionWrite,
 } from '../repositories/work-session.repository.js';
 import {
   presentWorkSession,
@@ -45,32 +45,17 @@ function decide(state: WorkSessionState, context: Parameters<typeof resolveWorkS
   return transition(workSessionMachine, snapshot, event)[0];
 }
 
-async function recordSessionEvent(
-  ctx: CommandContext,
-  session: WorkSessionRow,
-  fromStatus: string | null,
-  event: WorkSessionEvent,
-  at: Date,
-  reason: string | null,
-): Promise<SessionChange> {
-  const logged = await insertWorkSessionTransition(ctx.tx, {
-    sessionId: session.id,
-    fromStatus,
-    toStatus: session.status,
-    event: event.type,
-    reason,
-    actorId: ctx.actor.id,
-    at,
-    commandId: ctx.commandId,
-  });
+/** Queues the `session.updated` push for a written change. */
+function publishSessionChange(ctx: CommandContext, write: SessionWrite, at: Date): SessionChange {
+  const { session, transition } = write;
   ctx.publish({
     type: 'session.updated',
     aggregateType: 'work_session',
     aggregateId: session.id,
     technicianIds: [session.technicianId],
-    data: { session: presentWorkSession(session, at), transition: presentWorkSessionTransition(logged) },
+    data: { session: presentWorkSession(session, at), transition: presentWorkSessionTransition(transition) },
   });
-  return { session, transition: logged, at };
+  return { session, transition, at };
 }
 
 /** start_for_ticket: opens a RUNNING session for the ticket's assignee (ticket already locked). */
@@ -85,16 +70,14 @@ export async function openSessionForTicket(ctx: CommandContext, ticket: TicketRo
       allowedEvents: [],
     });
   }
-  const session = await insertWorkSession(ctx.tx, {
+  const write = await insertRunningSession(ctx.tx, {
     ticketId: ticket.id,
     technicianId,
-    status: 'RUNNING',
-    startedAt: at,
-    runningSince: at,
-    activeSeconds: 0,
-    updatedAt: at,
+    at,
+    actorId: ctx.actor.id,
+    commandId: ctx.commandId,
   });
-  return recordSessionEvent(ctx, session, null, { type: 'START' }, at, null);
+  return publishSessionChange(ctx, write, at);
 }
 
 /** PAUSE / RESUME / STOP on a locked session, as the statechart decides. */
@@ -111,16 +94,26 @@ export async function applySessionEvent(
   );
   const at = laterOf(ctx.clock.now(), session.updatedAt);
   const status = next.value as WorkSessionState;
-  const updated = await updateWorkSession(ctx.tx, session.id, {
-    status,
-    at,
-    closeRunningInterval: session.status === 'RUNNING',
-    runningSince: status === 'RUNNING' ? at : null,
-    pauseReason: event.type === 'PAUSE' ? event.reason : null,
-    endedAt: status === 'STOPPED' ? at : null,
-  });
-  const reason = event.type === 'PAUSE' ? event.reason : (options.reason ?? null);
-  return recordSessionEvent(ctx, updated, session.status, event, at, reason);
+  const write = await writeSessionEvent(
+    ctx.tx,
+    session.id,
+    {
+      status,
+      at,
+      closeRunningInterval: session.status === 'RUNNING',
+      runningSince: status === 'RUNNING' ? at : null,
+      pauseReason: event.type === 'PAUSE' ? event.reason : null,
+      endedAt: status === 'STOPPED' ? at : null,
+    },
+    {
+      fromStatus: session.status,
+      event: event.type,
+      reason: event.type === 'PAUSE' ? event.reason : (options.reason ?? null),
+      actorId: ctx.actor.id,
+      commandId: ctx.commandId,
+    },
+  );
+  return publishSessionChange(ctx, write, at);
 }
 
 export function presentSessionChange(change: SessionChange) {

@@ -3,9 +3,10 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import * as schema from './schema.js';
 
-export type Db = NodePgDatabase<typeof schema>;
-/** A drizzle transaction handle. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** The pool-backed drizzle handle. */
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+/** A drizzle handle on one pooled connection with a transaction open on it (see inTransaction). */
+export type Tx = NodePgDatabase<typeof schema> & { $client: pg.PoolClient };
 /** Anything that can run a query: the pool-backed db or an open transaction. */
 export type Executor = Db | Tx;
 
@@ -32,4 +33,35 @@ export function connectDatabase(url: string, options: { max: number; log: Logger
   });
   const db = drizzle(pool, { schema });
   return { pool, db, close: () => pool.end() };
+}
+
+// One drizzle handle per pooled connection, made the first time it runs a transaction.
+const handles = new WeakMap<pg.PoolClient, Tx>();
+
+/**
+ * Runs `work` in a transaction on one pooled connection: BEGIN, work, COMMIT (ROLLBACK and
+ * rethrow on error). Plain statements rather than drizzle's transaction wrapper, which renders
+ * BEGIN/COMMIT through its query builder on every call.
+ */
+export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await db.$client.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      let tx = handles.get(client);
+      if (!tx) handles.set(client, (tx = drizzle(client, { schema })));
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw err;
+    }
+  } finally {
+    // A connection whose ROLLBACK failed is in an unknown state: the pool discards it.
+    client.release(broken);
+  }
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda, type Job } from 'agenda';
 import type pg from 'pg';
+import { inTransaction } from '../db/client.js';
 import type { AppDeps } from '../commands/command.js';
 import { deliverSlaEvent, dueDeliveryIds } from '../sla/deliver-sla-event.js';
 import { evaluateSla } from '../sla/evaluate-sla.js';
@@ -70,7 +71,7 @@ export class Scheduler implements JobQueue {
 
   /** sla:evaluate — create due events, then schedule their deliveries and any left behind. */
   async handleEvaluate(): Promise<void> {
-    const result = await this.deps.db.transaction((tx) => evaluateSla(tx, this.deps.clock.now()));
+    const result = await inTransaction(this.deps.db, (tx) => evaluateSla(tx, this.deps.clock.now()));
     await this.enqueueDeliveries([...new Set([...result.deliveryIds, ...(await dueDeliveryIds(this.deps))])]);
   }
 

@@ -220,17 +220,16 @@ export class RealtimeGateway {
   }
 
   private async runSocketCommand(socket: AppSocket, command: (typeof socketCommands)[ClientCommandEvent], payload: unknown): Promise<Ack> {
-    // The user row is read per command, as on REST: deactivation or a role change applies at once.
-    const user = await findUserById(this.deps.db, socket.data.actor.id);
-    if (!user || !user.active) {
-      // After the ack has gone out (it is sent in a microtask), not before.
-      setTimeout(() => socket.disconnect(true), 0);
-      throw new AppError('UNAUTHENTICATED', 'User is unknown or inactive');
-    }
-    const actor: Actor = { id: user.id, username: user.username, role: user.role as Role };
     const { commandId, input } = commandInputFromPayload(command, payload);
-    const outcome = await runCommand(this.deps, command, actor, input, { idempotencyKey: commandId });
-    return { ok: true, data: outcome.body };
+    try {
+      // The user row is re-read inside the command's transaction: deactivation or a role change applies at once.
+      const outcome = await runCommand(this.deps, command, socket.data.actor, input, { idempotencyKey: commandId, verifyActor: true });
+      return { ok: true, data: outcome.body };
+    } catch (err) {
+      // After the ack has gone out (it is sent in a microtask), not before.
+      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') setTimeout(() => socket.disconnect(true), 0);
+      throw err;
+    }
   }
 
   /** Runs this socket's snapshot/sync work one at a time, in arrival order. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Executor, Tx } from '../db/client.js';
+import type { Executor } from '../db/client.js';
+import { defineStatement } from '../db/statements.js';
 
 export type OutboxEventType = 'ticket.updated' | 'session.updated' | 'stockout.updated' | 'sla.event';
 
@@ -10,22 +11,6 @@ export interface OutboxEvent {
   /** Technicians entitled to the push besides the floor. */
   technicianIds: (string | null | undefined)[];
   data: Record<string, unknown>;
-}
-
-/**
- * Appends domain events in one statement. Their `seq` is assigned while the transaction commits
- * (deferred trigger, migration 0005), in row order, so seq order is commit order.
- */
-export async function appendOutbox(tx: Tx, events: OutboxEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map((event) => {
-    const technicianIds = [...new Set(event.technicianIds.filter((id): id is string => Boolean(id)))];
-    return sql`(${event.type}, ${event.aggregateType}, ${event.aggregateId}::uuid,
-                ${`{${technicianIds.join(',')}}`}::uuid[], ${JSON.stringify(event.data)}::jsonb)`;
-  });
-  await tx.execute(sql`
-    INSERT INTO outbox_events (type, aggregate_type, aggregate_id, technician_ids, data)
-    VALUES ${sql.join(rows, sql`, `)}`);
 }
 
 export interface OutboxRow {
@@ -58,12 +43,16 @@ export async function latestOutboxSeq(db: Executor): Promise<number> {
   return Number(result.rows[0]?.seq ?? 0);
 }
 
+const readAfterStatement = defineStatement(
+  'outbox_read_after',
+  `SELECT seq::text, type, technician_ids::text[] AS technician_ids, created_at, data
+   FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+);
+
 /** Committed events after `afterSeq`, in seq (= commit) order. */
 export async function readOutboxAfter(db: Executor, afterSeq: number, limit: number): Promise<OutboxRow[]> {
-  const result = await db.execute<RawOutboxRow>(sql`
-    SELECT seq::text, type, technician_ids::text[] AS technician_ids, created_at, data
-    FROM outbox_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`);
-  return result.rows.map(toOutboxRow);
+  const rows = await readAfterStatement.run(db, [afterSeq, limit]);
+  return (rows as RawOutboxRow[]).map(toOutboxRow);
 }
 
 export type ReplayResult = { kind: 'events'; events: OutboxRow[] } | { kind: 'resync'; reason: string };

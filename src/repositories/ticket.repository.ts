@@ -1,23 +1,108 @@
-import { and, asc, desc, eq, getTableColumns, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client.js';
 import { ticketPartSpecs, tickets, ticketTransitions } from '../db/schema.js';
+import { columnList, defineStatement, rowMapper } from '../db/statements.js';
 import type { PartSpecRow, TicketRow, TicketTransitionRow } from '../presenters/presenters.js';
 
 export type LockedTicket = TicketRow & { activeSpecCount: number };
 
-// Written out in full: drizzle renders columns unqualified inside a select, which would bind `id` to the spec.
-const activeSpecCount = sql<number>`(
-  SELECT count(*)::int FROM ticket_part_specs s WHERE s.ticket_id = "tickets"."id" AND s.is_active
-)`.as('active_spec_count');
+const toTicket = rowMapper(tickets);
+const toTicketTransition = rowMapper(ticketTransitions, 'l_');
+
+const lockTicketStatement = defineStatement(
+  'ticket_lock',
+  `SELECT ${columnList(tickets, 't')},
+          (SELECT count(*)::int FROM ticket_part_specs s WHERE s.ticket_id = t.id AND s.is_active) AS active_spec_count
+   FROM tickets t WHERE t.id = $1 FOR UPDATE OF t`,
+);
 
 /** Locks a ticket row for the rest of the transaction, with its active spec count. */
 export async function lockTicket(tx: Tx, id: string): Promise<LockedTicket | undefined> {
-  const [row] = await tx
-    .select({ ...getTableColumns(tickets), activeSpecCount })
-    .from(tickets)
-    .where(eq(tickets.id, id))
-    .for('update', { of: tickets });
-  return row;
+  const [raw] = await lockTicketStatement.run(tx, [id]);
+  return raw ? { ...toTicket(raw), activeSpecCount: raw.active_spec_count as number } : undefined;
+}
+
+/** The columns a ticket event may change; the rest are fixed at creation or kept by jobs. */
+export type TicketState = Pick<
+  TicketRow,
+  | 'status'
+  | 'technicianId'
+  | 'reworkCount'
+  | 'metricsSource'
+  | 'srtTotalMinutes'
+  | 'flagMinutes'
+  | 'flagColor'
+  | 'xpAmount'
+  | 'assignedAt'
+  | 'startedAt'
+  | 'qcSubmittedAt'
+  | 'doneAt'
+  | 'cancelledAt'
+  | 'updatedAt'
+  | 'statusEnteredAt'
+>;
+
+export type TicketTransitionValues = Pick<
+  TicketTransitionRow,
+  'fromStatus' | 'event' | 'actorId' | 'reason' | 'metadata' | 'commandId'
+>;
+
+// One round trip: the new state (version + 1) and its log entry, which takes the row's new status
+// and time. The transition is inserted from the updated row, so no row means no entry either.
+const writeTicketEventStatement = defineStatement(
+  'ticket_write_event',
+  `WITH u AS (
+     UPDATE tickets SET status = $2, technician_id = $3, rework_count = $4, metrics_source = $5,
+       srt_total_minutes = $6, flag_minutes = $7, flag_color = $8, xp_amount = $9, assigned_at = $10,
+       started_at = $11, qc_submitted_at = $12, done_at = $13, cancelled_at = $14, updated_at = $15,
+       status_entered_at = $16, version = version + 1
+     WHERE id = $1 RETURNING *
+   ), l AS (
+     INSERT INTO ticket_transitions (ticket_id, from_status, to_status, event, actor_id, reason, metadata, command_id, created_at)
+     SELECT u.id, $17, u.status, $18, $19, $20, $21::jsonb, $22, u.updated_at FROM u
+     RETURNING *
+   )
+   SELECT ${columnList(tickets, 'u')}, ${columnList(ticketTransitions, 'l', 'l_')} FROM u, l`,
+);
+
+const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/**
+ * Writes a locked ticket's new state (bumping its version, for optimistic concurrency) and
+ * appends its transition-log entry, in one statement.
+ */
+export async function writeTicketEvent(
+  tx: Tx,
+  id: string,
+  state: TicketState,
+  entry: TicketTransitionValues,
+): Promise<{ ticket: TicketRow; transition: TicketTransitionRow }> {
+  const [raw] = await writeTicketEventStatement.run(tx, [
+    id,
+    state.status,
+    state.technicianId,
+    state.reworkCount,
+    state.metricsSource,
+    state.srtTotalMinutes,
+    state.flagMinutes,
+    state.flagColor,
+    state.xpAmount,
+    isoOrNull(state.assignedAt),
+    isoOrNull(state.startedAt),
+    isoOrNull(state.qcSubmittedAt),
+    isoOrNull(state.doneAt),
+    isoOrNull(state.cancelledAt),
+    state.updatedAt.toISOString(),
+    state.statusEnteredAt.toISOString(),
+    entry.fromStatus,
+    entry.event,
+    entry.actorId,
+    entry.reason,
+    JSON.stringify(entry.metadata),
+    entry.commandId,
+  ]);
+  if (!raw) throw new Error(`ticket ${id} vanished while locked`);
+  return { ticket: toTicket(raw), transition: toTicketTransition(raw) };
 }
 
 export async function findTicket(db: Executor, id: string): Promise<TicketRow | undefined> {
@@ -27,20 +112,6 @@ export async function findTicket(db: Executor, id: string): Promise<TicketRow | 
 
 export async function insertTicket(tx: Tx, values: typeof tickets.$inferInsert): Promise<TicketRow> {
   const [row] = await tx.insert(tickets).values(values).returning();
-  return row!;
-}
-
-/** Writes a ticket change and bumps its version (optimistic concurrency for clients). */
-export async function updateTicket(
-  tx: Tx,
-  id: string,
-  patch: Partial<Omit<typeof tickets.$inferInsert, 'id' | 'version'>>,
-): Promise<TicketRow> {
-  const [row] = await tx
-    .update(tickets)
-    .set({ ...patch, version: sql`${tickets.version} + 1` })
-    .where(eq(tickets.id, id))
-    .returning();
   return row!;
 }
 

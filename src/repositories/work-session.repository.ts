@@ -1,22 +1,33 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client.js';
 import { workSessions, workSessionTransitions } from '../db/schema.js';
+import { columnList, defineStatement, rowMapper } from '../db/statements.js';
 import type { WorkSessionRow, WorkSessionTransitionRow } from '../presenters/presenters.js';
 import { openSessionStatuses } from '../../machines/work-session.machine.js';
 
+const toSession = rowMapper(workSessions);
+const toSessionTransition = rowMapper(workSessionTransitions, 'l_');
+
+const lockSessionStatement = defineStatement(
+  'work_session_lock',
+  `SELECT ${columnList(workSessions, 's')} FROM work_sessions s WHERE s.id = $1 FOR UPDATE`,
+);
+
+const lockOpenSessionOfTicketStatement = defineStatement(
+  'work_session_lock_open_of_ticket',
+  `SELECT ${columnList(workSessions, 's')} FROM work_sessions s
+   WHERE s.ticket_id = $1 AND s.status IN ('RUNNING', 'PAUSED') FOR UPDATE`,
+);
+
 export async function lockWorkSession(tx: Tx, id: string): Promise<WorkSessionRow | undefined> {
-  const [row] = await tx.select().from(workSessions).where(eq(workSessions.id, id)).for('update');
-  return row;
+  const [raw] = await lockSessionStatement.run(tx, [id]);
+  return raw ? toSession(raw) : undefined;
 }
 
 /** The open (RUNNING or PAUSED) session of a ticket, locked. */
 export async function lockOpenSessionOfTicket(tx: Tx, ticketId: string): Promise<WorkSessionRow | undefined> {
-  const [row] = await tx
-    .select()
-    .from(workSessions)
-    .where(and(eq(workSessions.ticketId, ticketId), inArray(workSessions.status, [...openSessionStatuses])))
-    .for('update');
-  return row;
+  const [raw] = await lockOpenSessionOfTicketStatement.run(tx, [ticketId]);
+  return raw ? toSession(raw) : undefined;
 }
 
 export async function findWorkSession(db: Executor, id: string): Promise<WorkSessionRow | undefined> {
@@ -32,12 +43,42 @@ export async function findOpenSessionOfTicket(db: Executor, ticketId: string): P
   return row;
 }
 
-export async function insertWorkSession(tx: Tx, values: typeof workSessions.$inferInsert): Promise<WorkSessionRow> {
-  const [row] = await tx.insert(workSessions).values(values).returning();
-  return row!;
+/** A work-session log entry; `to_status` and `at` come from the session row it is written with. */
+export type SessionTransitionValues = Pick<WorkSessionTransitionRow, 'fromStatus' | 'event' | 'reason' | 'actorId' | 'commandId'>;
+
+export interface SessionWrite {
+  session: WorkSessionRow;
+  transition: WorkSessionTransitionRow;
 }
 
-export interface SessionChange {
+const insertSessionStatement = defineStatement(
+  'work_session_insert',
+  `WITH s AS (
+     INSERT INTO work_sessions (ticket_id, technician_id, status, started_at, running_since, active_seconds, updated_at)
+     VALUES ($1, $2, 'RUNNING', $3, $3, 0, $3) RETURNING *
+   ), l AS (
+     INSERT INTO work_session_transitions (session_id, from_status, to_status, event, reason, actor_id, at, command_id)
+     SELECT s.id, NULL, s.status, 'START', NULL, $4, s.started_at, $5 FROM s RETURNING *
+   )
+   SELECT ${columnList(workSessions, 's')}, ${columnList(workSessionTransitions, 'l', 'l_')} FROM s, l`,
+);
+
+/** start_for_ticket: a RUNNING session and its START entry, in one statement. */
+export async function insertRunningSession(
+  tx: Tx,
+  values: { ticketId: string; technicianId: string; at: Date; actorId: string; commandId: string | null },
+): Promise<SessionWrite> {
+  const [raw] = await insertSessionStatement.run(tx, [
+    values.ticketId,
+    values.technicianId,
+    values.at.toISOString(),
+    values.actorId,
+    values.commandId,
+  ]);
+  return { session: toSession(raw!), transition: toSessionTransition(raw!) };
+}
+
+export interface SessionStateChange {
   status: string;
   at: Date;
   /** Close the running interval [running_since, at) into active_seconds. */
@@ -47,31 +88,45 @@ export interface SessionChange {
   endedAt: Date | null;
 }
 
-/** Applies a state change; interval arithmetic is done in SQL numeric so it matches recomputation exactly. */
-export async function updateWorkSession(tx: Tx, id: string, change: SessionChange): Promise<WorkSessionRow> {
-  const [row] = await tx
-    .update(workSessions)
-    .set({
-      status: change.status,
-      activeSeconds: change.closeRunningInterval
-        ? sql`${workSessions.activeSeconds} + extract(epoch FROM (${change.at.toISOString()}::timestamptz - ${workSessions.runningSince}))`
-        : sql`${workSessions.activeSeconds}`,
-      runningSince: change.runningSince,
-      pauseReason: change.pauseReason,
-      endedAt: change.endedAt,
-      updatedAt: change.at,
-    })
-    .where(eq(workSessions.id, id))
-    .returning();
-  return row!;
-}
+// Interval arithmetic is done in SQL numeric, so the stored value matches recomputation exactly.
+const updateSessionStatement = defineStatement(
+  'work_session_write_event',
+  `WITH s AS (
+     UPDATE work_sessions SET status = $2,
+       active_seconds = CASE WHEN $3::boolean
+         THEN active_seconds + extract(epoch FROM ($4::timestamptz - running_since)) ELSE active_seconds END,
+       running_since = $5, pause_reason = $6, ended_at = $7, updated_at = $4
+     WHERE id = $1 RETURNING *
+   ), l AS (
+     INSERT INTO work_session_transitions (session_id, from_status, to_status, event, reason, actor_id, at, command_id)
+     SELECT s.id, $8, s.status, $9, $10, $11, s.updated_at, $12 FROM s RETURNING *
+   )
+   SELECT ${columnList(workSessions, 's')}, ${columnList(workSessionTransitions, 'l', 'l_')} FROM s, l`,
+);
 
-export async function insertWorkSessionTransition(
+/** Applies a state change to a locked session and appends its log entry, in one statement. */
+export async function writeSessionEvent(
   tx: Tx,
-  values: typeof workSessionTransitions.$inferInsert,
-): Promise<WorkSessionTransitionRow> {
-  const [row] = await tx.insert(workSessionTransitions).values(values).returning();
-  return row!;
+  id: string,
+  change: SessionStateChange,
+  entry: SessionTransitionValues,
+): Promise<SessionWrite> {
+  const [raw] = await updateSessionStatement.run(tx, [
+    id,
+    change.status,
+    change.closeRunningInterval,
+    change.at.toISOString(),
+    change.runningSince?.toISOString() ?? null,
+    change.pauseReason,
+    change.endedAt?.toISOString() ?? null,
+    entry.fromStatus,
+    entry.event,
+    entry.reason,
+    entry.actorId,
+    entry.commandId,
+  ]);
+  if (!raw) throw new Error(`work session ${id} vanished while locked`);
+  return { session: toSession(raw), transition: toSessionTransition(raw) };
 }
 
 export async function listWorkSessionTransitions(db: Executor, sessionId: string): Promise<WorkSessionTransitionRow[]> {

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { inTransaction } from '../db/client.js';
 import type { AppDeps } from '../commands/command.js';
 import { presentSlaEvent } from '../presenters/presenters.js';
 import { disableDeliveryTarget } from '../repositories/delivery-target.repository.js';
@@ -70,7 +71,7 @@ export async function deliverSlaEvent(deps: AppDeps, deliveryId: string): Promis
   const result = await postWebhook({ url: delivery.url, eventId: event.id, body, secret: delivery.secret, now: deps.clock.now() });
   const finishedAt = deps.clock.now();
 
-  const recorded = await deps.db.transaction(async (tx) => {
+  const recorded = await inTransaction(deps.db, async (tx) => {
     // create_from_delivery_response: one append-only row per attempt, numbered from the log itself,
     // so even a stalled worker's late attempt gets its own number.
     const attempt = await tx.execute<{ attempt_no: number }>(sql`
