@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Socket as EngineSocket } from 'engine.io';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Actor, Role } from '../auth/actor.js';
@@ -13,6 +14,7 @@ import { replayOutbox, type OutboxRow } from '../repositories/outbox.repository.
 import { findUserById, findUsersByIds } from '../repositories/user.repository.js';
 import type { Ack, ClientCommandEvent, ClientToServerEvents, Push, ServerToClientEvents } from './events.js';
 import { commandInputFromPayload, socketCommands } from './socket-commands.js';
+import { batchFramesOf, emitBatched } from './frame-batching.js';
 import { TokenBucket } from './token-bucket.js';
 
 interface SocketData {
@@ -96,19 +98,22 @@ export class RealtimeGateway {
       );
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.io.engine.on('connection', (conn: EngineSocket) => batchFramesOf(conn));
   }
 
   /** Emits outbox events to the sockets entitled to them, in seq order. */
   publish(rows: OutboxRow[]): void {
-    for (const row of rows) {
-      const rooms = ['floor', ...row.technicianIds.map(technicianRoom)];
-      const held = [...this.holding.values()].filter((s) => maySee(s.data.actor, row));
-      for (const socket of held) socket.data.held?.push(row);
-      const push = toPush(row);
-      const target = held.length ? this.io.to(rooms).except(held.map((s) => s.id)) : this.io.to(rooms);
-      target.emit(row.type as 'ticket.updated', push as never);
-      this.deps.metrics.pushes.inc({ type: row.type });
-    }
+    emitBatched(this.io.engine, () => {
+      for (const row of rows) {
+        const rooms = ['floor', ...row.technicianIds.map(technicianRoom)];
+        const held = [...this.holding.values()].filter((s) => maySee(s.data.actor, row));
+        for (const socket of held) socket.data.held?.push(row);
+        const push = toPush(row);
+        const target = held.length ? this.io.to(rooms).except(held.map((s) => s.id)) : this.io.to(rooms);
+        target.emit(row.type as 'ticket.updated', push as never);
+        this.deps.metrics.pushes.inc({ type: row.type });
+      }
+    });
   }
 
   /** Disconnects sockets whose user was deactivated or changed role since the handshake. */
