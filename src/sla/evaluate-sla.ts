@@ -26,7 +26,7 @@ export async function loadCalendar(db: Executor): Promise<ShopCalendar | null> {
 async function defineBusinessClock(tx: Tx, calendar: ShopCalendar | null, now: Date): Promise<void> {
   if (!calendar) {
     await tx.execute(sql`CREATE OR REPLACE FUNCTION pg_temp.sla_cum(t timestamptz) RETURNS numeric
-      LANGUAGE sql IMMUTABLE AS $$ SELECT extract(epoch FROM t) / 60 $$`);
+      LANGUAGE sql STABLE AS $$ SELECT extract(epoch FROM t) / 60 $$`);
     return;
   }
   const oldest = await tx.execute<{ at: Date | null }>(sql`
@@ -83,22 +83,26 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
     -- A clock counts at most the wall-clock time since it started (business hours and stockouts only
     -- subtract), so clocks younger than their warning point are skipped before any further work.
     clocks AS (
-      SELECT * FROM (
-        SELECT r.key AS rule_key, 'TICKET'::text AS subject_type, t.id AS subject_id, t.id AS ticket_id,
-               CASE WHEN r.key = 'TICKET_TURNAROUND' THEN t.created_at ELSE t.status_entered_at END AS clock_start,
-               r.threshold_minutes::numeric AS threshold, r.warn_at_percent
+      SELECT c.rule_key, c.subject_type, c.subject_id, c.ticket_id, c.clock_start,
+             r.threshold_minutes::numeric AS threshold, r.warn_at_percent
+      FROM (
+        -- One pass over the open tickets: each has a turnaround clock and at most one status clock.
+        SELECT v.rule_key, 'TICKET'::text AS subject_type, t.id AS subject_id, t.id AS ticket_id, v.clock_start
         FROM tickets t
-        JOIN rules r ON (r.key = 'TICKET_UNDER_REVIEW_TOO_LONG' AND t.status = 'UNDER_REVIEW')
-                     OR (r.key = 'TICKET_NOT_STARTED' AND t.status = 'ASSIGNED')
-                     OR (r.key = 'TICKET_WAITING_QC_TOO_LONG' AND t.status = 'WAITING_QC')
-                     OR r.key = 'TICKET_TURNAROUND'
-        WHERE t.status NOT IN ('DONE', 'CANCELLED')
+        CROSS JOIN LATERAL (VALUES
+          ('TICKET_TURNAROUND', t.created_at),
+          (CASE t.status WHEN 'UNDER_REVIEW' THEN 'TICKET_UNDER_REVIEW_TOO_LONG' WHEN 'ASSIGNED' THEN 'TICKET_NOT_STARTED'
+                         WHEN 'WAITING_QC' THEN 'TICKET_WAITING_QC_TOO_LONG' END, t.status_entered_at)
+        ) v(rule_key, clock_start)
+        WHERE t.status NOT IN ('DONE', 'CANCELLED') AND v.rule_key IS NOT NULL
         UNION ALL
-        SELECT r.key, 'WORK_SESSION', ws.id, ws.ticket_id, ws.updated_at, r.threshold_minutes::numeric, r.warn_at_percent
-        FROM work_sessions ws JOIN rules r ON r.key = 'SESSION_PAUSED_TOO_LONG'
+        SELECT 'SESSION_PAUSED_TOO_LONG', 'WORK_SESSION', ws.id, ws.ticket_id, ws.updated_at
+        FROM work_sessions ws
         WHERE ws.status = 'PAUSED' AND ws.pause_reason <> 'END_OF_SHIFT'
-      ) c CROSS JOIN now_ n
-      WHERE extract(epoch FROM (n.now - c.clock_start)) / 60 >= c.threshold * c.warn_at_percent / 100.0
+      ) c
+      JOIN rules r ON r.key = c.rule_key
+      CROSS JOIN now_ n
+      WHERE extract(epoch FROM (n.now - c.clock_start)) / 60 >= r.threshold_minutes * r.warn_at_percent / 100.0
     ),
     -- Stockouts of each affected ticket's active-spec parts, merged once per ticket (gaps and
     -- islands) so overlapping incidents count once; each clock then clips these islands.
@@ -106,8 +110,8 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
       SELECT DISTINCT ps.ticket_id, si.started_at AS s, coalesce(si.resolved_at, n.now) AS e
       FROM stockout_incidents si
       CROSS JOIN now_ n
+      -- Specs of closed tickets too: their islands simply match no clock (cheaper than joining tickets).
       JOIN ticket_part_specs ps ON ps.inventory_item_part_id = si.inventory_item_part_id AND ps.is_active
-      JOIN tickets t ON t.id = ps.ticket_id AND t.status NOT IN ('DONE', 'CANCELLED')
       WHERE si.started_at < n.now AND coalesce(si.resolved_at, n.now) > si.started_at
     ),
     marked AS (
