@@ -1,20 +1,24 @@
 /**
  * `npm run bench:realtime` — the realtime benchmark of issue 3 (a script that prints figures, not a test).
  *
- * One process, four threads:
- *  - main thread: a real PostgreSQL (embedded in a temp dir, fsync on, unless BENCH_DATABASE_URL),
- *    the product started in-process with startProduct(), REST seeding, server memory, the SQL baseline;
- *  - worker "handhelds": N technician sockets + 1 supervisor socket looping full ticket lifecycles;
- *  - worker "wallboards" (sampled): a fixed sample of the M idle WALLBOARD sockets, spread evenly over
- *    connect order, parsing and timestamping every push;
- *  - worker "wallboards" (the rest): idle WALLBOARD sockets that count pushes without parsing payloads.
- * Keeping the clients off the main thread means the main isolate's heap is the server's alone (memory per
- * socket), and client-side JSON parsing does not queue behind the server's event loop. All threads share
- * the machine's cores with PostgreSQL: the output says so and shows the CPU split.
+ * Phases, on one PostgreSQL (embedded in a temp dir, fsync on, unless BENCH_DATABASE_URL):
+ *  0. seed over REST (users, tickets with a part spec), then the baseline: the raw SQL of one
+ *     command via node-postgres at the same concurrency, with no product running;
+ *  A. throughput: 16 handhelds in a closed loop (each sends its next command on the previous ack);
+ *  B. paced: the same handhelds on a fixed schedule at --rate-fraction (50%) of the baseline's
+ *     tx/s; ack latency is also measured from the scheduled send time, so a stall is not hidden;
+ *  then the wallboards up to 1,000 connected sockets (memory per idle authenticated socket);
+ *  C. fan-out: the handhelds paced at --fanout-rate commands/s, push latency on sampled wallboards.
  *
- * Options: --handhelds N (16) --wallboards M (1000) --seconds S (15) --sample K (50 wallboards timed)
- *          --tickets-per-handheld T (auto) --db-pool P (N+4) --connect-batch B (50)
- *          --cpu-profile FILE (profiles the server thread during the load and prints its top functions)
+ * One process, four threads: the main thread runs the product (startProduct(), in-process, so the
+ * main isolate's heap is the server's alone) and the baseline; worker "handhelds" runs the N
+ * technician sockets + 1 supervisor socket; worker "sampled wallboards" parses and timestamps every
+ * push on a fixed sample; worker "other wallboards" reads every frame without JSON-parsing
+ * payloads. All threads share the machine's cores with PostgreSQL: the output shows the CPU split.
+ *
+ * Options: --handhelds N (16) --wallboards M (1000 − N − 1) --seconds S per phase (15) --sample K (50)
+ *          --rate-fraction F (0.5) --fanout-rate R (30) --tickets-per-handheld T (auto) --db-pool P (N+4)
+ *          --connect-batch B (50) --cpu-profile FILE (profiles the server thread during phase A)
  * Env: BENCH_DATABASE_URL=postgres://… uses that server instead (a fresh database, dropped after).
  * Always exits 0 unless it crashes: the targets are printed as PASS/MISS.
  */
@@ -115,7 +119,10 @@ interface HandheldResult {
   type: 'handheld-result';
   startedAt: number;
   endedAt: number;
+  /** event → send → ack latencies of the counted commands. */
   acks: Record<string, number[]>;
+  /** Scheduled send time → ack, per counted command (paced runs; equals send → ack in closed loop). */
+  fromSchedule: number[];
   errors: Record<string, number>;
   retries: number;
   lifecycles: number;
@@ -123,6 +130,8 @@ interface HandheldResult {
   aborted: string[];
   /** push key → times the causing command was sent and acked. */
   sends: [string, number, number][];
+  /** push keys of commands sent after the deadline to finish a lifecycle (not counted). */
+  unrecorded: string[];
   elu: number;
 }
 
@@ -166,14 +175,8 @@ async function handheldWorker(init: HandheldInit): Promise<void> {
   const supervisor = await connectClient(init.url, init.supervisorToken);
   const technicians = await Promise.all(init.handhelds.map((h) => connectClient(init.url, h.token)));
   port.postMessage({ type: 'ready', connected: technicians.length + 1, failed: 0, ms: now() - started } satisfies WorkerMessage);
-
-  const acks: Record<string, number[]> = {};
-  const errors: Record<string, number> = {};
-  const sends: [string, number, number][] = [];
-  const aborted: string[] = [];
-  let retries = 0;
-  let lifecycles = 0;
-  let exhausted = 0;
+  // Each phase continues with each handheld's next unused ticket.
+  const cursors = init.handhelds.map(() => 0);
 
   type Sent = { ack?: Ack<any>; error?: string; t0: number; t1: number };
   const emit = (socket: ClientSocket, event: string, payload: Record<string, unknown>): Promise<Sent> =>
@@ -185,38 +188,73 @@ async function handheldWorker(init: HandheldInit): Promise<void> {
       timed.emit(event, payload, (err, ack) => resolve(err ? { error: 'ACK_TIMEOUT', t0, t1: now() } : { ack, t0, t1: now() }));
     });
 
-  /** Sends one command (resending the same commandId on failure, as a handheld would); undefined if it failed 3 times. */
-  const command = async (socket: ClientSocket, event: string, payload: Record<string, unknown>, ticketId: string): Promise<any> => {
-    const full = { commandId: randomUUID(), ...payload };
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const sent = await emit(socket, event, full);
-      if (sent.ack?.ok) {
-        (acks[event] ??= []).push(sent.t1 - sent.t0);
-        for (const k of COMMAND_PUSHES[event] ?? []) {
-          const [kind, transition] = k.split('|') as [string, string];
-          sends.push([`${kind}|${ticketId}|${transition}`, sent.t0, sent.t1]);
-        }
-        return sent.ack.data;
-      }
-      const code = sent.error ?? (sent.ack && !sent.ack.ok ? sent.ack.error.code : 'UNKNOWN');
-      errors[`${event} ${code}`] = (errors[`${event} ${code}`] ?? 0) + 1;
-      if (attempt < 3) {
-        retries++;
-        await sleep(50);
-      }
-    }
-    return undefined;
-  };
+  const run = async (seconds: number, rate: number | undefined): Promise<HandheldResult> => {
+    const acks: Record<string, number[]> = {};
+    const fromSchedule: number[] = [];
+    const errors: Record<string, number> = {};
+    const sends: [string, number, number][] = [];
+    const unrecorded: string[] = [];
+    const aborted: string[] = [];
+    let retries = 0;
+    let lifecycles = 0;
+    let exhausted = 0;
 
-  const run = async (seconds: number): Promise<HandheldResult> => {
+    /**
+     * Sends one command (resending the same commandId on failure, as a handheld would); undefined if
+     * it failed 3 times. `intended` is when the schedule wanted it sent; only `record`ed commands count.
+     */
+    const command = async (
+      socket: ClientSocket,
+      event: string,
+      payload: Record<string, unknown>,
+      ticketId: string,
+      intended: number,
+      record: boolean,
+    ): Promise<any> => {
+      const full = { commandId: randomUUID(), ...payload };
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const sent = await emit(socket, event, full);
+        const keys = (COMMAND_PUSHES[event] ?? []).map((k) => {
+          const [kind, transition] = k.split('|') as [string, string];
+          return `${kind}|${ticketId}|${transition}`;
+        });
+        if (sent.ack?.ok) {
+          if (!record) {
+            unrecorded.push(...keys);
+            return sent.ack.data;
+          }
+          (acks[event] ??= []).push(sent.t1 - sent.t0);
+          fromSchedule.push(sent.t1 - intended);
+          for (const key of keys) sends.push([key, sent.t0, sent.t1]);
+          return sent.ack.data;
+        }
+        const code = sent.error ?? (sent.ack && !sent.ack.ok ? sent.ack.error.code : 'UNKNOWN');
+        errors[`${event} ${code}`] = (errors[`${event} ${code}`] ?? 0) + 1;
+        if (attempt < 3) {
+          retries++;
+          await sleep(50);
+        }
+      }
+      return undefined;
+    };
+
     const elu0 = performance.eventLoopUtilization();
     const startedAt = now();
     const deadline = startedAt + seconds * 1000;
+    // Paced: each handheld sends on its own fixed schedule (the aggregate is `rate` commands/s),
+    // waiting for the previous ack when it is late, as a handheld must.
+    const intervalMs = rate ? (init.handhelds.length * 1000) / rate : 0;
     await Promise.all(
       init.handhelds.map(async (h, i) => {
         const tech = technicians[i]!;
-        for (const ticketId of h.tickets) {
-          if (now() >= deadline) return;
+        let due = startedAt + (i * intervalMs) / init.handhelds.length;
+        while (now() < deadline) {
+          const ticketId = h.tickets[cursors[i]!];
+          if (ticketId === undefined) {
+            exhausted++;
+            return;
+          }
+          cursors[i]!++;
           const steps: [ClientSocket, string, Record<string, unknown>][] = [
             [supervisor, 'ticket:assign', { ticketId, technicianId: h.technicianId }],
             [tech, 'ticket:start', { ticketId }],
@@ -226,39 +264,51 @@ async function handheldWorker(init: HandheldInit): Promise<void> {
             [supervisor, 'ticket:qcPass', { ticketId }],
           ];
           let sessionId: string | undefined;
+          let completeBeforeDeadline = true;
           for (const [socket, event, payload] of steps) {
-            if (now() >= deadline) return;
+            // A lifecycle cut by the deadline is finished (uncounted, unpaced), so the technician has
+            // no ticket in progress left for the next phase.
+            const record = now() < deadline;
+            let intended = now();
+            if (record && rate) {
+              if (due > intended) await sleep(due - intended);
+              intended = due;
+              due += intervalMs;
+            }
+            completeBeforeDeadline &&= record;
             const body = event.startsWith('session:') ? { ...payload, sessionId } : payload;
-            const data = await command(socket, event, body, ticketId);
+            const data = await command(socket, event, body, ticketId, intended, record);
             if (data === undefined) {
               aborted.push(`technician ${h.technicianId}: ${event} failed 3 times on ticket ${ticketId}`);
               return;
             }
             if (event === 'ticket:start') sessionId = (data as { openSession?: { id?: string } }).openSession?.id;
           }
-          lifecycles++;
+          if (completeBeforeDeadline) lifecycles++;
         }
-        if (now() < deadline) exhausted++;
       }),
     );
     return {
       type: 'handheld-result',
       startedAt,
-      endedAt: now(),
+      // Commands are counted when sent before the deadline: the window is the phase, paced or not.
+      endedAt: Math.min(now(), deadline),
       acks,
+      fromSchedule,
       errors,
       retries,
       lifecycles,
       exhausted,
       aborted,
       sends,
+      unrecorded,
       elu: performance.eventLoopUtilization(elu0).utilization,
     };
   };
 
-  port.on('message', (msg: { cmd: 'run'; seconds: number } | { cmd: 'close' }) => {
+  port.on('message', (msg: { cmd: 'run'; seconds: number; rate?: number } | { cmd: 'close' }) => {
     if (msg.cmd === 'run') {
-      run(msg.seconds).then(
+      run(msg.seconds, msg.rate).then(
         (result) => port.postMessage(result satisfies WorkerMessage),
         (err: unknown) => port.postMessage({ type: 'error', message: String(err) } satisfies WorkerMessage),
       );
@@ -373,7 +423,7 @@ async function wallboardWorker(init: WallboardInit): Promise<void> {
   };
 
   let elu0 = performance.eventLoopUtilization();
-  port.on('message', (msg: { cmd: 'connect'; tokens: string[] } | { cmd: 'count' } | { cmd: 'mark' } | { cmd: 'stop' }) => {
+  port.on('message', (msg: { cmd: 'connect'; tokens: string[] } | { cmd: 'count' } | { cmd: 'mark' } | { cmd: 'report' } | { cmd: 'close' }) => {
     if (msg.cmd === 'count') {
       port.postMessage({ type: 'counts', connected: sockets.length, snapshots } satisfies WorkerMessage);
     } else if (msg.cmd === 'connect') {
@@ -391,13 +441,13 @@ async function wallboardWorker(init: WallboardInit): Promise<void> {
         port.postMessage({ type: 'ready', connected: results.length - failed, failed, firstError, ms: now() - started } satisfies WorkerMessage);
       });
     } else if (msg.cmd === 'mark') {
-      // The load starts now: forget anything before it.
+      // A phase starts now: forget anything before it.
       elu0 = performance.eventLoopUtilization();
       arrivals.clear();
       received.fill(0);
       unmatched = 0;
-    } else {
-      const result: WallboardResult = {
+    } else if (msg.cmd === 'report') {
+      port.postMessage({
         type: 'wallboard-result',
         arrivals: [...arrivals.entries()],
         unmatched,
@@ -405,10 +455,11 @@ async function wallboardWorker(init: WallboardInit): Promise<void> {
         snapshots,
         disconnected,
         elu: performance.eventLoopUtilization(elu0).utilization,
-      };
+      } satisfies WorkerMessage);
+    } else {
       closing = true;
       for (const s of sockets) s.close();
-      port.postMessage(result satisfies WorkerMessage);
+      port.postMessage({ type: 'closed' } satisfies WorkerMessage);
     }
   });
 }
@@ -425,6 +476,8 @@ interface Options {
   ticketsPerHandheld: number;
   dbPool: number;
   connectBatch: number;
+  rateFraction: number;
+  fanoutRate: number;
   cpuProfile: string | undefined;
 }
 
@@ -438,6 +491,8 @@ function parseOptions(): Options {
       'tickets-per-handheld': { type: 'string' },
       'db-pool': { type: 'string' },
       'connect-batch': { type: 'string' },
+      'rate-fraction': { type: 'string' },
+      'fanout-rate': { type: 'string' },
       'cpu-profile': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -445,9 +500,10 @@ function parseOptions(): Options {
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench:realtime -- [--handhelds 16] [--wallboards 1000] [--seconds 15] [--sample 50]\n' +
+      'usage: npm run bench:realtime -- [--handhelds 16] [--wallboards 984] [--seconds 15] [--sample 50]\n' +
+        '                               [--rate-fraction 0.5] [--fanout-rate 30]\n' +
         '                               [--tickets-per-handheld auto] [--db-pool handhelds+4] [--connect-batch 50]\n' +
-        '                               [--cpu-profile FILE.cpuprofile  (the server thread, during the load only)]\n' +
+        '                               [--cpu-profile FILE.cpuprofile  (the server thread, during phase A)]\n' +
         'env: BENCH_DATABASE_URL=postgres://… to use that server (a fresh database is created and dropped)',
     );
     process.exit(0);
@@ -457,17 +513,26 @@ function parseOptions(): Options {
     if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} must be a whole number ≥ ${min}`);
     return Number(raw);
   };
+  const positive = (name: string, raw: string | undefined, fallback: number): number => {
+    if (raw === undefined) return fallback;
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new Error(`--${name} must be a positive number`);
+    return Number(raw);
+  };
   const handhelds = int('handhelds', values.handhelds, 16, 1);
   const seconds = int('seconds', values.seconds, 15, 1);
   return {
     handhelds,
-    wallboards: int('wallboards', values.wallboards, 1000, 0),
+    // 16 handhelds + 1 supervisor + 983 wallboards = 1,000 connected sockets.
+    wallboards: int('wallboards', values.wallboards, 1000 - handhelds - 1, 0),
     seconds,
     sample: int('sample', values.sample, 50, 1),
-    // ~3 lifecycles/s per handheld (18 commands/s each) is above what 2 cores sustain; a handheld that runs out is reported.
-    ticketsPerHandheld: int('tickets-per-handheld', values['tickets-per-handheld'], Math.ceil(seconds * 3) + 5, 1),
+    // Phases A and B at up to ~5 lifecycles/s per handheld (30 commands/s each, above what 2 cores
+    // sustain) and phase C at far less; a handheld that runs out is reported.
+    ticketsPerHandheld: int('tickets-per-handheld', values['tickets-per-handheld'], Math.ceil(seconds * 11) + 10, 1),
     dbPool: int('db-pool', values['db-pool'], handhelds + 4, 1),
     connectBatch: int('connect-batch', values['connect-batch'], 50, 1),
+    rateFraction: positive('rate-fraction', values['rate-fraction'], 0.5),
+    fanoutRate: positive('fanout-rate', values['fanout-rate'], 30),
     cpuProfile: values['cpu-profile'],
   };
 }
@@ -571,7 +636,10 @@ async function settledHeap(gc: (() => void) | undefined): Promise<{ heapPlusExte
   return { heapPlusExternal: m.heapUsed + m.external, heapUsed: m.heapUsed, external: m.external, rss: m.rss };
 }
 
-/** CPU seconds used so far by a postmaster and its children (Linux /proc; undefined elsewhere). */
+/**
+ * CPU seconds used so far by a postmaster and its children (Linux /proc; undefined elsewhere): the
+ * live backends' own time plus the postmaster's, including what its exited children used.
+ */
 function postgresCpuSeconds(postmasterPid: number | undefined): number | undefined {
   if (!postmasterPid || process.platform !== 'linux') return undefined;
   const ticksPerSecond = 100;
@@ -582,7 +650,8 @@ function postgresCpuSeconds(postmasterPid: number | undefined): number | undefin
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const pid = Number(entry);
-      if (pid === postmasterPid || Number(fields[1]) === postmasterPid) ticks += Number(fields[11]) + Number(fields[12]);
+      if (pid === postmasterPid) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      else if (Number(fields[1]) === postmasterPid) ticks += Number(fields[11]) + Number(fields[12]);
     } catch {
       // the process ended meanwhile
     }
@@ -836,8 +905,143 @@ async function runBaseline(
   return { label, table: outboxTable, count, seconds: elapsed, perSecond: count / elapsed, latency: summary(latencies), notifications };
 }
 
+/** Where CPU time went during a phase (cores = CPU seconds per second of the phase). */
+interface CpuReading {
+  seconds: number;
+  serverElu: number;
+  mainCores: number | undefined;
+  generator: [string, number | undefined][];
+  restOfNode: number | undefined;
+  pgCores: number | undefined;
+  machine: { busy: number; irq: number; steal: number; others: number } | undefined;
+  loadAvg: number[];
+}
+
+/** Starts CPU accounting for a phase; stop() returns the reading. */
+function startCpuMeter(postmasterPid: number | undefined, threads: [string, Worker][]): { stop(): CpuReading } {
+  const loadAvg = os.loadavg();
+  const machine0 = machineCpu();
+  const main0 = threadCpuSeconds(process.pid);
+  const threads0 = threads.map(([, w]) => threadCpuSeconds(workerTids.get(w) ?? -1));
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuSeconds(postmasterPid);
+  const elu0 = performance.eventLoopUtilization();
+  const wall0 = performance.now();
+  return {
+    stop() {
+      const seconds = (performance.now() - wall0) / 1000;
+      const serverElu = performance.eventLoopUtilization(elu0).utilization;
+      const cpu = process.cpuUsage(cpu0);
+      const pg1 = postgresCpuSeconds(postmasterPid);
+      const main1 = threadCpuSeconds(process.pid);
+      const machine1 = machineCpu();
+      const generator = threads.map(([name, w], i): [string, number | undefined] => {
+        const a = threads0[i];
+        const b = threadCpuSeconds(workerTids.get(w) ?? -1);
+        return [name, a !== undefined && b !== undefined ? (b - a) / seconds : undefined];
+      });
+      const nodeCores = (cpu.user + cpu.system) / 1e6 / seconds;
+      const mainCores = main0 !== undefined && main1 !== undefined ? (main1 - main0) / seconds : undefined;
+      const generatorCores = generator.reduce((sum, [, c]) => sum + (c ?? 0), 0);
+      const pgCores = pg0 !== undefined && pg1 !== undefined ? (pg1 - pg0) / seconds : undefined;
+      let machine: CpuReading['machine'];
+      if (machine0 && machine1) {
+        const per = (jiffies: number) => (jiffies / (machine1.total - machine0.total)) * os.cpus().length;
+        const busy = per(machine1.busy - machine0.busy);
+        const steal = per(machine1.steal - machine0.steal);
+        const irq = per(machine1.irq - machine0.irq);
+        machine = { busy, irq, steal, others: Math.max(0, busy - nodeCores - (pgCores ?? 0) - steal - irq) };
+      }
+      return {
+        seconds,
+        serverElu,
+        mainCores,
+        generator,
+        restOfNode: mainCores !== undefined ? Math.max(0, nodeCores - mainCores - generatorCores) : undefined,
+        pgCores,
+        machine,
+        loadAvg,
+      };
+    },
+  };
+}
+
+/** What one phase measured. */
+interface PhaseResult {
+  name: string;
+  rate: number | undefined;
+  sockets: number;
+  wallboards: number;
+  sampled: number;
+  handheld: HandheldResult;
+  commands: number;
+  commandsPerSecond: number;
+  ack: ReturnType<typeof summary>;
+  ackFromSchedule: ReturnType<typeof summary>;
+  push: ReturnType<typeof summary>;
+  pushAfterAck: ReturnType<typeof summary>;
+  pushesPerSampled: number;
+  unmatchedArrivals: number;
+  published: number;
+  receivedPerWallboard: number[];
+  disconnected: number;
+  cpu: CpuReading;
+  activity: ActivitySummary;
+  profile: ProfileSummary | undefined;
+}
+
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
+const ms = (n: number): string => `${fmt(n, 1)} ms`;
+
+function describeCpu(c: CpuReading): string[] {
+  const lines = [
+    `CPU                     event-loop utilisation of the server (main thread) ${fmt(c.serverElu * 100, 0)}%; cores used: server main thread ${c.mainCores !== undefined ? fmt(c.mainCores, 2) : 'n/a'},`,
+    `                        load generator ${c.generator.map(([n, v]) => `${n} ${v !== undefined ? fmt(v, 2) : 'n/a'}`).join(', ')},`,
+    `                        rest of the node process (GC, V8 helpers) ${c.restOfNode !== undefined ? fmt(c.restOfNode, 2) : 'n/a'}${c.pgCores !== undefined ? `, postgres ${fmt(c.pgCores, 2)}` : ''}`,
+  ];
+  if (c.machine) {
+    lines.push(
+      `                        machine: ${fmt(c.machine.busy, 2)} of ${os.cpus().length} cores busy (kernel irq/softirq ${fmt(c.machine.irq, 2)}, steal ${fmt(c.machine.steal, 2)}, other processes ${fmt(c.machine.others, 2)}; load average before ${c.loadAvg.map((l) => fmt(l, 2)).join(' ')})`,
+    );
+    if (c.machine.others > 0.25 || c.machine.steal > 0.1) lines.push('                        WARNING: the machine was not quiet (other processes / steal): figures are noisy');
+  }
+  return lines;
+}
+
+function describePhase(r: PhaseResult): string[] {
+  const out: string[] = [];
+  const h = r.handheld;
+  out.push(`commands/s              ${fmt(r.commandsPerSecond)}${r.rate ? ` (schedule: ${fmt(r.rate)}/s)` : ''}   (${r.commands} acked ok in ${fmt((h.endedAt - h.startedAt) / 1000, 2)} s; ${h.lifecycles} full lifecycles)`);
+  out.push(`ack latency p50 / p99   ${ms(r.ack.p50)} / ${ms(r.ack.p99)}   (max ${ms(r.ack.max)}; send → ack callback, on the client)`);
+  if (r.rate) {
+    out.push(`  from the schedule     ${ms(r.ackFromSchedule.p50)} / ${ms(r.ackFromSchedule.p99)}   (scheduled send time → ack: a handheld held back by a late ack is not hidden)`);
+  }
+  for (const [event, values] of Object.entries(h.acks)) {
+    const s = summary(values);
+    out.push(`  ${event.padEnd(20)} n=${String(s.n).padStart(6)}  p50 ${ms(s.p50).padStart(9)}  p99 ${ms(s.p99).padStart(9)}`);
+  }
+  const errorList = Object.entries(h.errors);
+  out.push(`errors                  ${errorList.length ? errorList.map(([k, v]) => `${k}×${v}`).join(', ') : 'none'}${h.retries ? ` (${h.retries} resends)` : ''}`);
+  for (const a of h.aborted) out.push(`  ABORTED ${a}`);
+  if (h.exhausted) out.push(`  WARNING ${h.exhausted} handheld(s) ran out of tickets before the end: rerun with a larger --tickets-per-handheld`);
+  out.push(`push latency p50 / p99  ${ms(r.push.p50)} / ${ms(r.push.p99)}   (max ${ms(r.push.max)}; command send → arrival on a wallboard; ${r.push.n} samples:`);
+  out.push(`                        every ticket.updated/session.updated push of a counted command, on ${r.sampled} sampled wallboards`);
+  out.push(`                        spread over connect order; ${fmt(r.pushesPerSampled, 0)} per sampled wallboard for ${h.sends.length} expected)`);
+  out.push(`  ack → arrival         p50 ${ms(r.pushAfterAck.p50)}, p99 ${ms(r.pushAfterAck.p99)} (the delivery part; negative = push before ack)`);
+  if (r.unmatchedArrivals) out.push(`  note: ${r.unmatchedArrivals} sampled arrivals matched no command`);
+  const perWallboard = r.receivedPerWallboard;
+  out.push(`fan-out                 ${r.published} outbox events published (${fmt(r.published / r.cpu.seconds)}/s) to ${r.sockets} connected sockets, ${r.wallboards + 1} of them`);
+  out.push(`                        in the floor room → ${fmt((r.published * (r.wallboards + 1)) / r.cpu.seconds / 1000, 1)}k floor frames/s; per wallboard received min ${perWallboard.length ? Math.min(...perWallboard) : 0}, max ${perWallboard.length ? Math.max(...perWallboard) : 0}${r.disconnected ? `; ${r.disconnected} wallboards DISCONNECTED` : ''}`);
+  out.push(...describeCpu(r.cpu));
+  out.push(`DB sessions             average over ${r.activity.samples} samples of pg_stat_activity: ${r.activity.states.map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ')}`);
+  out.push(`outbox lock holder      ${r.activity.lockHolder.map(([k, v]) => `${k} ${fmt(v * 100, 0)}%`).join('; ')}`);
+  if (r.profile) {
+    out.push(`CPU profile             self time of the server thread, top functions (${fmt(r.profile.totalMs / 1000, 1)} s sampled, idle ${fmt(r.profile.idleMs / 1000, 1)} s):`);
+    for (const f of r.profile.top) out.push(`  ${fmt(f.ms, 0).padStart(7)} ms ${fmt((f.ms / Math.max(1, r.profile.totalMs - r.profile.idleMs)) * 100, 1).padStart(5)}%  ${f.name}`);
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -857,6 +1061,10 @@ async function main(): Promise<void> {
         await c.run().catch((err: unknown) => log(`cleanup ${c.name} failed: ${String(err)}`));
       }
     })());
+  const forget = (name: string) => {
+    const i = cleanups.findIndex((c) => c.name === name);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(130);
@@ -939,12 +1147,10 @@ async function main(): Promise<void> {
       SOCKET_RATE_LIMIT_PER_SECOND: '1000000',
       SOCKET_RATE_LIMIT_BURST: '1000000',
     });
-    log('starting the product in-process');
-    const product = await startProduct(config, { log: quiet });
-    cleanups.push({ name: 'product', run: () => product.close() });
-    if (!product.realtime) throw new Error('the product started without its realtime gateway');
-    const realtime = product.realtime;
-    const rest = new Rest(product.url);
+    log('starting the product in-process (for seeding over REST)');
+    const seeding = await startProduct(config, { log: quiet });
+    cleanups.push({ name: 'product', run: () => seeding.close() });
+    const rest = new Rest(seeding.url);
 
     // ---------------- Seed over REST
     const seedStarted = now();
@@ -998,163 +1204,10 @@ async function main(): Promise<void> {
       tickets: ticketIds.slice(options.handhelds + i * options.ticketsPerHandheld, options.handhelds + (i + 1) * options.ticketsPerHandheld),
     }));
     log(`seeded in ${fmt(seedSeconds)} s`);
+    await seeding.close();
+    forget('product');
 
-    // ---------------- Handheld worker (connect first: its sockets are not part of the idle-socket memory figure)
-    const handheldWorker = startWorker({
-      role: 'handhelds',
-      url: product.url,
-      base: base.toString(),
-      supervisorToken: supervisor.token,
-      handhelds: handheldSpecs,
-      ackTimeoutMs: 10_000,
-    });
-    cleanups.push({ name: 'handheld worker', run: () => handheldWorker.terminate() });
-    await nextMessage(handheldWorker, 'ready', 60_000);
-
-    // ---------------- Wallboards + memory per idle authenticated socket
-    await sleep(1500); // the handhelds' held-push grace period passes
-    const sampleWorker = startWorker({ role: 'wallboards', url: product.url, base: base.toString(), sampled: true });
-    const bulkWorker = startWorker({ role: 'wallboards', url: product.url, base: base.toString(), sampled: false });
-    cleanups.push({ name: 'wallboard workers', run: () => Promise.all([sampleWorker.terminate(), bulkWorker.terminate()]) });
-    // Both workers booted (their 'hello' is sent once this module is loaded in them) before the first reading.
-    for (let waited = 0; !(workerTids.has(sampleWorker) && workerTids.has(bulkWorker)) && waited < 60_000; waited += 100) await sleep(100);
-    await sleep(1000);
-    const sockets = () => realtime.gateway.io.of('/').sockets.size;
-    const socketsBefore = sockets();
-    const mem0 = await settledHeap(gc);
-    // The sample is spread evenly over connect order (a room's sockets are written to in join order).
-    const sampleCount = Math.min(options.sample, options.wallboards);
-    const sampledIndex = new Set(Array.from({ length: sampleCount }, (_, i) => Math.floor((i * options.wallboards) / sampleCount)));
-    log(`connecting ${options.wallboards} wallboard sockets in batches of ${options.connectBatch} (${sampleCount} sampled)`);
-    const wallReady = { connected: 0, sampled: 0, failed: 0, firstError: undefined as string | undefined, ms: 0 };
-    const connectStarted = now();
-    for (let offset = 0; offset < options.wallboards; offset += options.connectBatch) {
-      const batch = wallboards.slice(offset, offset + options.connectBatch).map((w, j) => ({ token: w.token, sampled: sampledIndex.has(offset + j) }));
-      const parts: [Worker, string[]][] = [
-        [sampleWorker, batch.filter((b) => b.sampled).map((b) => b.token)],
-        [bulkWorker, batch.filter((b) => !b.sampled).map((b) => b.token)],
-      ];
-      for (const [worker, tokens] of parts) {
-        if (tokens.length === 0) continue;
-        const next = nextMessage(worker, 'ready', 120_000);
-        worker.postMessage({ cmd: 'connect', tokens });
-        const ready = await next;
-        wallReady.connected += ready.connected;
-        if (worker === sampleWorker) wallReady.sampled += ready.connected;
-        wallReady.failed += ready.failed;
-        wallReady.firstError ??= ready.firstError;
-      }
-    }
-    wallReady.ms = now() - connectStarted;
-    if (wallReady.failed > 0) notes.push(`${wallReady.failed} wallboard connections failed (first: ${wallReady.firstError})`);
-    // Idle means: every wallboard has its floor.snapshot (the server's per-connect work is done)
-    // and the 1 s held-push grace has passed.
-    const settleStarted = now();
-    for (;;) {
-      const counts = Promise.all([nextMessage(sampleWorker, 'counts', 30_000), nextMessage(bulkWorker, 'counts', 30_000)]);
-      sampleWorker.postMessage({ cmd: 'count' });
-      bulkWorker.postMessage({ cmd: 'count' });
-      const [a, b] = await counts;
-      if (a.snapshots + b.snapshots >= a.connected + b.connected) break;
-      if (now() - settleStarted > 60_000) {
-        notes.push(`only ${a.snapshots + b.snapshots} of ${a.connected + b.connected} wallboards had their floor.snapshot after 60 s`);
-        break;
-      }
-      await sleep(200);
-    }
-    await sleep(1500);
-    const mem1 = await settledHeap(gc);
-    // Idle sockets should cost a constant amount: a second reading 5 s later shows any drift (a leak).
-    await sleep(5000);
-    const mem2 = await settledHeap(gc);
-    const socketsAfter = sockets();
-    const engineClients = realtime.gateway.io.engine.clientsCount;
-    const idleSockets = socketsAfter - socketsBefore;
-    const perSocketHeap = idleSockets > 0 ? (mem1.heapPlusExternal - mem0.heapPlusExternal) / idleSockets : Number.NaN;
-    const perSocketRss = idleSockets > 0 ? (mem1.rss - mem0.rss) / idleSockets : Number.NaN;
-    log(`${socketsAfter} sockets connected (${wallReady.connected} wallboards in ${fmt(wallReady.ms / 1000)} s)`);
-
-    // ---------------- Load
-    log(`running ${options.handhelds} handhelds for ${options.seconds} s`);
-    const seq0 = realtime.tailer.lastSeq;
-    const loadAvg = os.loadavg();
-    const machine0 = machineCpu();
-    const mainCpu0 = threadCpuSeconds(process.pid);
-    const loadThreads: [string, Worker][] = [
-      ['handhelds', handheldWorker],
-      ['sampled wallboards', sampleWorker],
-      ['other wallboards', bulkWorker],
-    ];
-    const threadCpu0 = loadThreads.map(([, w]) => threadCpuSeconds(workerTids.get(w) ?? -1));
-    const sampler = startActivitySampler(databaseUrl, 50);
-    cleanups.push({ name: 'activity sampler', run: () => sampler.stop() });
-    const profiler = options.cpuProfile ? await startProfiler() : undefined;
-    const cpu0 = process.cpuUsage();
-    const pgCpu0 = postgresCpuSeconds(postmasterPid);
-    const elu0 = performance.eventLoopUtilization();
-    const wall0 = now();
-    sampleWorker.postMessage({ cmd: 'mark' });
-    bulkWorker.postMessage({ cmd: 'mark' });
-    const handheldDone = nextMessage(handheldWorker, 'handheld-result', options.seconds * 1000 + 120_000);
-    handheldWorker.postMessage({ cmd: 'run', seconds: options.seconds });
-    const handheld = await handheldDone;
-    const profile = profiler ? await profiler.stop(options.cpuProfile!) : undefined;
-    const loadWall = (now() - wall0) / 1000;
-    const serverElu = performance.eventLoopUtilization(elu0).utilization;
-    const cpu = process.cpuUsage(cpu0);
-    const pgCpu1 = postgresCpuSeconds(postmasterPid);
-    const mainCpu1 = threadCpuSeconds(process.pid);
-    const threadCpu1 = loadThreads.map(([, w]) => threadCpuSeconds(workerTids.get(w) ?? -1));
-    const machine1 = machineCpu();
-    const activity = await sampler.stop();
-    // Let the pushes of the last commands arrive before the wallboards report.
-    await sleep(1000);
-    const seq1 = realtime.tailer.lastSeq;
-    // Listen on both before awaiting either: a worker message nobody listens for is lost.
-    const results = Promise.all([nextMessage(sampleWorker, 'wallboard-result', 60_000), nextMessage(bulkWorker, 'wallboard-result', 60_000)]);
-    sampleWorker.postMessage({ cmd: 'stop' });
-    bulkWorker.postMessage({ cmd: 'stop' });
-    const [wall, bulk] = await results;
-    const closed = nextMessage(handheldWorker, 'closed', 10_000).catch(() => undefined);
-    handheldWorker.postMessage({ cmd: 'close' });
-    await closed;
-    await Promise.all([sampleWorker.terminate(), bulkWorker.terminate(), handheldWorker.terminate()]);
-    await sleep(200);
-
-    // ---------------- Figures from the product run
-    const allAcks = Object.values(handheld.acks).flat();
-    const commands = allAcks.length;
-    const commandWindow = (handheld.endedAt - handheld.startedAt) / 1000;
-    const commandsPerSecond = commands / commandWindow;
-    const ack = summary(allAcks);
-    const sendTimes = new Map(handheld.sends.map(([key, t0, t1]) => [key, { t0, t1 }]));
-    const pushLatencies: number[] = [];
-    const afterAck: number[] = [];
-    let unmatchedArrivals = wall.unmatched;
-    for (const [key, times] of wall.arrivals) {
-      const sent = sendTimes.get(key);
-      if (sent === undefined) {
-        unmatchedArrivals += times.length;
-        continue;
-      }
-      for (const t of times) {
-        pushLatencies.push(t - sent.t0);
-        afterAck.push(t - sent.t1);
-      }
-    }
-    const push = summary(pushLatencies);
-    const pushAfterAck = summary(afterAck);
-    const published = seq1 - seq0;
-    const receivedTotal = [...wall.received, ...bulk.received].reduce((a, b) => a + b, 0);
-    const sampledCount = wallReady.sampled;
-    const pushesPerSampled = sampledCount ? pushLatencies.length / sampledCount : Number.NaN;
-    const expectedKeys = handheld.sends.length;
-
-    // ---------------- Baseline (product closed first: no tailer, no sockets competing)
-    await realtime.tailer.stop();
-    await product.close();
-    const productCleanup = cleanups.findIndex((c) => c.name === 'product');
-    if (productCleanup >= 0) cleanups.splice(productCleanup, 1);
+    // ---------------- Baseline first (no product running: nothing competes), so the paced phase can aim at a share of it
     const setup = new pg.Client({ connectionString: databaseUrl });
     await setup.connect();
     const triggers = (
@@ -1174,22 +1227,176 @@ async function main(): Promise<void> {
     await setup.end();
     const baselines: BaselineResult[] = [];
     const variants: [string, string][] = [
-      ['outbox_events', 'as the product: outbox_events with its triggers (advisory lock + NOTIFY)'],
-      ['bench_outbox_nolock', hasNotify ? 'copy of outbox_events, NOTIFY trigger kept, no advisory lock' : 'copy of outbox_events, no triggers'],
-      ['bench_outbox_plain', 'copy of outbox_events, no triggers (no lock, no NOTIFY)'],
+      ['outbox_events', 'as the product: outbox_events with its triggers'],
+      ['bench_outbox_nolock', hasNotify ? 'copy of outbox_events, NOTIFY trigger only' : 'copy of outbox_events, no triggers'],
+      ['bench_outbox_plain', 'copy of outbox_events, no triggers'],
     ];
     for (const [table, label] of hasNotify ? variants : variants.slice(0, 2)) {
       log(`baseline: ${label}, ${options.handhelds} connections, ${options.seconds} s`);
       baselines.push(await runBaseline(databaseUrl, baselineTickets, supervisor.id, options.seconds, table, label));
     }
     const baseline = baselines[0]!;
-    const ratio = commandsPerSecond / baseline.perSecond;
+
+    // ---------------- The product again, now for the load
+    log('starting the product in-process (for the load)');
+    const product = await startProduct(config, { log: quiet });
+    cleanups.push({ name: 'product', run: () => product.close() });
+    if (!product.realtime) throw new Error('the product started without its realtime gateway');
+    const realtime = product.realtime;
+    const sockets = () => realtime.gateway.io.of('/').sockets.size;
+
+    const handheldWorker = startWorker({
+      role: 'handhelds',
+      url: product.url,
+      base: base.toString(),
+      supervisorToken: supervisor.token,
+      handhelds: handheldSpecs,
+      ackTimeoutMs: 10_000,
+    });
+    cleanups.push({ name: 'handheld worker', run: () => handheldWorker.terminate() });
+    await nextMessage(handheldWorker, 'ready', 60_000);
+    const sampleWorker = startWorker({ role: 'wallboards', url: product.url, base: base.toString(), sampled: true });
+    const bulkWorker = startWorker({ role: 'wallboards', url: product.url, base: base.toString(), sampled: false });
+    cleanups.push({ name: 'wallboard workers', run: () => Promise.all([sampleWorker.terminate(), bulkWorker.terminate()]) });
+    for (let waited = 0; !(workerTids.has(sampleWorker) && workerTids.has(bulkWorker)) && waited < 60_000; waited += 100) await sleep(100);
+    const threads: [string, Worker][] = [
+      ['handhelds', handheldWorker],
+      ['sampled wallboards', sampleWorker],
+      ['other wallboards', bulkWorker],
+    ];
+
+    /** Connects wallboards in batches to one worker; waits until each has its floor.snapshot. */
+    const connectWallboards = async (worker: Worker, tokens: string[]): Promise<{ connected: number; failed: number; ms: number }> => {
+      const result = { connected: 0, failed: 0, ms: 0 };
+      const started = now();
+      for (let offset = 0; offset < tokens.length; offset += options.connectBatch) {
+        const next = nextMessage(worker, 'ready', 120_000);
+        worker.postMessage({ cmd: 'connect', tokens: tokens.slice(offset, offset + options.connectBatch) });
+        const ready = await next;
+        result.connected += ready.connected;
+        result.failed += ready.failed;
+        if (ready.failed) notes.push(`${ready.failed} wallboard connections failed (first: ${ready.firstError})`);
+      }
+      result.ms = now() - started;
+      for (const settleStarted = now(); ; ) {
+        const counts = nextMessage(worker, 'counts', 30_000);
+        worker.postMessage({ cmd: 'count' });
+        const c = await counts;
+        if (c.snapshots >= c.connected) break;
+        if (now() - settleStarted > 60_000) {
+          notes.push(`only ${c.snapshots} of ${c.connected} wallboards had their floor.snapshot after 60 s`);
+          break;
+        }
+        await sleep(200);
+      }
+      await sleep(1500); // the held-push grace period passes
+      return result;
+    };
+
+    const sampleCount = Math.min(options.sample, options.wallboards);
+    log(`connecting ${sampleCount} sampled wallboards`);
+    const sampled = await connectWallboards(
+      sampleWorker,
+      wallboards.slice(0, sampleCount).map((w) => w.token),
+    );
+    let wallboardsConnected = sampled.connected;
+
+    /** Runs the handhelds for one phase and gathers what the clients, the server and the database saw. */
+    const runPhase = async (name: string, rate: number | undefined, profileFile?: string): Promise<PhaseResult> => {
+      log(`phase ${name}: ${options.handhelds} handhelds ${rate ? `paced at ${fmt(rate)} commands/s` : 'closed loop'} for ${options.seconds} s, ${sockets()} sockets`);
+      const seq0 = realtime.tailer.lastSeq;
+      const sampler = startActivitySampler(databaseUrl, 50);
+      const profiler = profileFile ? await startProfiler() : undefined;
+      const meter = startCpuMeter(postmasterPid, threads);
+      sampleWorker.postMessage({ cmd: 'mark' });
+      bulkWorker.postMessage({ cmd: 'mark' });
+      const done = nextMessage(handheldWorker, 'handheld-result', options.seconds * 1000 + 120_000);
+      handheldWorker.postMessage({ cmd: 'run', seconds: options.seconds, rate });
+      const handheld = await done;
+      const cpu = meter.stop();
+      const profile = profiler && profileFile ? await profiler.stop(profileFile) : undefined;
+      const activity = await sampler.stop();
+      await sleep(1000); // the pushes of the last commands arrive
+      const seq1 = realtime.tailer.lastSeq;
+      const reports = Promise.all([nextMessage(sampleWorker, 'wallboard-result', 60_000), nextMessage(bulkWorker, 'wallboard-result', 60_000)]);
+      sampleWorker.postMessage({ cmd: 'report' });
+      bulkWorker.postMessage({ cmd: 'report' });
+      const [wall, bulk] = await reports;
+
+      const allAcks = Object.values(handheld.acks).flat();
+      const sendTimes = new Map(handheld.sends.map(([key, t0, t1]) => [key, { t0, t1 }]));
+      const ignored = new Set(handheld.unrecorded);
+      const pushLatencies: number[] = [];
+      const afterAck: number[] = [];
+      let unmatchedArrivals = wall.unmatched;
+      for (const [key, times] of wall.arrivals) {
+        const sent = sendTimes.get(key);
+        if (sent === undefined) {
+          if (!ignored.has(key)) unmatchedArrivals += times.length;
+          continue;
+        }
+        for (const t of times) {
+          pushLatencies.push(t - sent.t0);
+          afterAck.push(t - sent.t1);
+        }
+      }
+      return {
+        name,
+        rate,
+        sockets: sockets(),
+        wallboards: wallboardsConnected,
+        sampled: sampled.connected,
+        handheld,
+        commands: allAcks.length,
+        commandsPerSecond: allAcks.length / ((handheld.endedAt - handheld.startedAt) / 1000),
+        ack: summary(allAcks),
+        ackFromSchedule: summary(handheld.fromSchedule),
+        push: summary(pushLatencies),
+        pushAfterAck: summary(afterAck),
+        pushesPerSampled: sampled.connected ? pushLatencies.length / sampled.connected : Number.NaN,
+        unmatchedArrivals,
+        published: seq1 - seq0,
+        receivedPerWallboard: [...wall.received, ...bulk.received],
+        disconnected: wall.disconnected + bulk.disconnected,
+        cpu,
+        activity,
+        profile,
+      };
+    };
+
+    // ---------------- Phase A: how many commands/s the product sustains (closed loop)
+    const throughput = await runPhase('A (throughput)', undefined, options.cpuProfile);
+    // ---------------- Phase B: a paced load at the target share of the baseline: is the ack p99 within bounds?
+    const pacedRate = baseline.perSecond * options.rateFraction;
+    const paced = await runPhase('B (paced)', pacedRate);
+
+    // ---------------- Wallboards up to the socket count, with the memory per idle authenticated socket
+    const bulkTokens = wallboards.slice(sampleCount).map((w) => w.token);
+    const socketsBefore = sockets();
+    const mem0 = await settledHeap(gc);
+    log(`connecting ${bulkTokens.length} more wallboards in batches of ${options.connectBatch}`);
+    const bulkConnected = await connectWallboards(bulkWorker, bulkTokens);
+    wallboardsConnected += bulkConnected.connected;
+    const mem1 = await settledHeap(gc);
+    await sleep(5000); // idle sockets should cost a constant amount: a second reading shows any drift (a leak)
+    const mem2 = await settledHeap(gc);
+    const idleSockets = sockets() - socketsBefore;
+    const perSocketHeap = idleSockets > 0 ? (mem1.heapPlusExternal - mem0.heapPlusExternal) / idleSockets : Number.NaN;
+    const perSocketRss = idleSockets > 0 ? (mem1.rss - mem0.rss) / idleSockets : Number.NaN;
+    const drift = idleSockets > 0 ? (mem2.heapPlusExternal - mem1.heapPlusExternal) / idleSockets : Number.NaN;
+
+    // ---------------- Phase C: push latency with every socket connected, at a busy shop-floor rate
+    const fanout = await runPhase('C (fan-out)', options.fanoutRate);
+
+    const closed = nextMessage(handheldWorker, 'closed', 10_000).catch(() => undefined);
+    handheldWorker.postMessage({ cmd: 'close' });
+    await closed;
+    await Promise.all([sampleWorker.terminate(), bulkWorker.terminate(), handheldWorker.terminate()]);
 
     // ---------------- Report
     const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
     const lines: string[] = [];
     const out = (s = '') => lines.push(s);
-    const ms = (n: number) => `${fmt(n, 1)} ms`;
     out('=== Benchline realtime benchmark (issue 3) ===');
     out(`Machine     ${os.cpus().length} cores (${cpuModel}), Node ${process.version}. The load generator (3 worker threads of`);
     out(`            socket.io-client) shares these cores with the server (main thread) and PostgreSQL: figures are pessimistic.`);
@@ -1197,95 +1404,40 @@ async function main(): Promise<void> {
     out(`            fsync=${pgInfo.fsync}, synchronous_commit=${pgInfo.sync_commit}, wal_sync_method=${pgInfo.wal_sync}, shared_buffers=${pgInfo.shared_buffers}${pgInfo.fsync === 'on' ? ' (durable commits: realistic)' : ' (NOT durable)'}`);
     out(`Code        ${codeVersion()}`);
     out(`Product     in-process startProduct(), ROLE=all, DB_POOL_MAX=${options.dbPool}, LOG_LEVEL=silent, rate limits raised out of the way`);
-    out(`Load        ${options.handhelds} handhelds, each looping full lifecycles for ${options.seconds} s: supervisor ticket:assign → ticket:start →`);
-    out(`            session:pause → session:resume → ticket:submitQc → supervisor ticket:qcPass (6 commands, each a fresh commandId;`);
-    out(`            one shared supervisor socket); ${wallReady.connected} wallboards idle-listening (${wallReady.sampled} sampled ones parse every push`);
-    out(`            in their own worker; the others, in another, read every frame but skip JSON-parsing event payloads);`);
-    out(`            seeding took ${fmt(seedSeconds)} s over REST.`);
-    out();
-    out('--- Product over Socket.IO ---');
-    out(`commands/s              ${fmt(commandsPerSecond)}   (${commands} acked ok in ${fmt(commandWindow, 2)} s; ${handheld.lifecycles} full lifecycles; all 6 command kinds counted)`);
-    out(`ack latency p50 / p99   ${ms(ack.p50)} / ${ms(ack.p99)}   (max ${ms(ack.max)}; send → ack callback, on the client)`);
-    for (const [event, values] of Object.entries(handheld.acks)) {
-      const s = summary(values);
-      out(`  ${event.padEnd(20)} n=${String(s.n).padStart(6)}  p50 ${ms(s.p50).padStart(9)}  p99 ${ms(s.p99).padStart(9)}`);
-    }
-    const errorList = Object.entries(handheld.errors);
-    out(`errors                  ${errorList.length ? errorList.map(([k, v]) => `${k}×${v}`).join(', ') : 'none'}${handheld.retries ? ` (${handheld.retries} resends)` : ''}`);
-    for (const a of handheld.aborted) out(`  ABORTED ${a}`);
-    if (handheld.exhausted) out(`  WARNING ${handheld.exhausted} handheld(s) ran out of tickets before the end: rerun with a larger --tickets-per-handheld`);
-    out(`push latency p50 / p99  ${ms(push.p50)} / ${ms(push.p99)}   (max ${ms(push.max)}; command send → arrival on a wallboard;`);
-    out(`                        ${push.n} samples = every ticket.updated/session.updated push caused by a handheld command, timed on a`);
-    out(`                        fixed sample of ${sampledCount} of the ${wallReady.connected} wallboards spread evenly over connect order;`);
-    out(`                        matched by ticket id + transition event; ${fmt(pushesPerSampled, 0)} pushes per sampled wallboard for ${expectedKeys} expected)`);
-    out(`  same pushes, ack → arrival (the delivery part; negative = push before ack): p50 ${ms(pushAfterAck.p50)}, p99 ${ms(pushAfterAck.p99)}`);
-    if (unmatchedArrivals) out(`  note: ${unmatchedArrivals} sampled arrivals matched no command`);
-    out(`push delivery           ${published} outbox events published during the load (${fmt(published / loadWall, 1)}/s → ${fmt((published * (wallReady.connected + 1)) / loadWall / 1000, 1)}k frames/s`);
-    out(`                        to the floor room of ${wallReady.connected + 1} sockets); ${receivedTotal} pushes received by ${wallReady.connected} wallboards`);
-    const perWallboard = [...wall.received, ...bulk.received];
-    const disconnectedDuring = wall.disconnected + bulk.disconnected;
-    out(`                        (per wallboard: min ${perWallboard.length ? Math.min(...perWallboard) : 0}, max ${perWallboard.length ? Math.max(...perWallboard) : 0}${disconnectedDuring ? `; ${disconnectedDuring} wallboards DISCONNECTED during the run` : ''})`);
-    out(`connected sockets       ${socketsAfter} (server-side: ${idleSockets} wallboards + ${socketsBefore} handheld/supervisor; engine clients ${engineClients})`);
-    out(`memory per idle socket  ${fmt(perSocketHeap / 1024, 1)} KB   (server isolate heapUsed+external, before vs after ${idleSockets} idle authenticated`);
-    out(`                        wallboard sockets, after gc; ${gcMethod}; clients live in another isolate)`);
-    out(`                        of which heapUsed ${fmt((mem1.heapUsed - mem0.heapUsed) / idleSockets / 1024, 1)} KB, external ${fmt((mem1.external - mem0.external) / idleSockets / 1024, 1)} KB;`);
-    const drift = idleSockets > 0 ? (mem2.heapPlusExternal - mem1.heapPlusExternal) / idleSockets : Number.NaN;
-    out(`                        5 s later, still idle: ${drift >= 0 ? '+' : ''}${fmt(drift / 1024, 1)} KB/socket${drift > 2048 ? '  WARNING: the server heap keeps growing with idle sockets (leak?)' : ' (stable)'}`);
-    out(`                        RSS delta ${fmt(perSocketRss / 1024, 1)} KB/socket (whole process: includes the client side in the worker)`);
-    const pgCpu = pgCpu0 !== undefined && pgCpu1 !== undefined ? (pgCpu1 - pgCpu0) / loadWall : undefined;
-    const nodeCores = (cpu.user + cpu.system) / 1e6 / loadWall;
-    const mainCores = mainCpu0 !== undefined && mainCpu1 !== undefined ? (mainCpu1 - mainCpu0) / loadWall : undefined;
-    out(`CPU during the load     event-loop utilisation: server (main thread) ${fmt(serverElu * 100, 0)}%, handheld worker ${fmt(handheld.elu * 100, 0)}%, sampled-wallboard worker ${fmt(wall.elu * 100, 0)}%, other-wallboard worker ${fmt(bulk.elu * 100, 0)}%`);
-    const loadCores = loadThreads.map(([name], i) => {
-      const a = threadCpu0[i];
-      const b = threadCpu1[i];
-      return [name, a !== undefined && b !== undefined ? (b - a) / loadWall : undefined] as const;
-    });
-    const generatorCores = loadCores.reduce((sum, [, c]) => sum + (c ?? 0), 0);
-    out(`                        cores used: server main thread ${mainCores !== undefined ? fmt(mainCores, 2) : 'n/a'}; load generator ${fmt(generatorCores, 2)} (${loadCores.map(([n, c]) => `${n} ${c !== undefined ? fmt(c, 2) : 'n/a'}`).join(', ')});`);
-    out(`                        rest of the node process (libuv pool, GC, V8 helpers) ${mainCores !== undefined ? fmt(Math.max(0, nodeCores - mainCores - generatorCores), 2) : 'n/a'}${pgCpu !== undefined ? `; postgres ${fmt(pgCpu, 2)}` : ''}`);
-    if (machine0 && machine1) {
-      const total = machine1.total - machine0.total;
-      const cores = os.cpus().length;
-      const per = (jiffies: number) => (jiffies / total) * cores;
-      const busy = per(machine1.busy - machine0.busy);
-      const steal = per(machine1.steal - machine0.steal);
-      const irq = per(machine1.irq - machine0.irq);
-      const others = busy - nodeCores - (pgCpu ?? 0) - steal - irq;
-      out(`                        machine: ${fmt(busy, 2)} of ${cores} cores busy: kernel irq/softirq (loopback TCP) ${fmt(irq, 2)}, steal ${fmt(steal, 2)}, other processes ${fmt(Math.max(0, others), 2)}`);
-      out(`                        (load average before the run ${loadAvg.map((l) => fmt(l, 2)).join(' ')})`);
-      if (others > 0.25 || steal > 0.1) out(`                        WARNING: the machine was not quiet (other processes / steal): figures are noisy`);
-    }
-    out(`DB sessions             product pool of ${options.dbPool}, average over ${activity.samples} samples of pg_stat_activity every 50 ms:`);
-    out(`                        ${activity.states.map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ')}`);
-    out(`outbox lock holder      the session holding the outbox trigger's advisory lock was: ${activity.lockHolder.map(([k, v]) => `${k} ${fmt(v * 100, 0)}%`).join('; ')}`);
+    out(`Load        ${options.handhelds} handhelds, each looping full lifecycles: supervisor ticket:assign → ticket:start → session:pause →`);
+    out(`            session:resume → ticket:submitQc → supervisor ticket:qcPass (6 commands, each a fresh commandId; one shared`);
+    out(`            supervisor socket); ${options.seconds} s per phase; seeding took ${fmt(seedSeconds)} s over REST.`);
     out();
     out(`--- Baseline: raw SQL of one command via node-postgres, pool of ${options.handhelds}, each worker on its own pre-seeded ticket, ${options.seconds} s each ---`);
     out(`    BEGIN; SELECT t.*, (spec count) FROM tickets t WHERE id=$1 FOR UPDATE; UPDATE tickets … RETURNING *;`);
-    out(`    INSERT INTO ticket_transitions … RETURNING *; INSERT INTO <outbox> (…, data ~1 KB jsonb); COMMIT   (run after the product is closed)`);
+    out(`    INSERT INTO ticket_transitions … RETURNING *; INSERT INTO <outbox> (…, data ~1 KB jsonb); COMMIT   (no product running)`);
     out(`    outbox_events triggers: ${triggers.join(', ') || 'none'}`);
-    for (const b of baselines) {
-      out(`  ${fmt(b.perSecond).padStart(8)} tx/s  p50 ${ms(b.latency.p50).padStart(9)}  p99 ${ms(b.latency.p99).padStart(9)}  ${b.label}`);
-    }
-    if (baselines.length >= 2) {
-      const lockCost = 1 - baselines[0]!.perSecond / baselines[1]!.perSecond;
-      out(`  the advisory ordering lock costs ${fmt(lockCost * 100, 0)}% of baseline throughput at this concurrency${baselines[2] ? `; lock + NOTIFY ${fmt((1 - baselines[0]!.perSecond / baselines[2]!.perSecond) * 100, 0)}%` : ''}`);
-    }
-    out(`ratio commands/s ÷ baseline (as the product)   ${fmt(ratio * 100, 0)}%   (${fmt(commandsPerSecond)} ÷ ${fmt(baseline.perSecond)})`);
+    for (const b of baselines) out(`  ${fmt(b.perSecond).padStart(8)} tx/s  p50 ${ms(b.latency.p50).padStart(9)}  p99 ${ms(b.latency.p99).padStart(9)}  ${b.label}`);
+    out();
+    out(`--- Phase A: throughput — closed loop (each handheld sends its next command on the previous ack), ${throughput.sockets} sockets ---`);
+    for (const l of describePhase(throughput)) out(l);
+    out(`ratio to the baseline    ${fmt((throughput.commandsPerSecond / baseline.perSecond) * 100, 0)}%   (${fmt(throughput.commandsPerSecond)} ÷ ${fmt(baseline.perSecond)})`);
+    out();
+    out(`--- Phase B: paced at ${fmt(options.rateFraction * 100, 0)}% of the baseline (${fmt(pacedRate)} commands/s over ${options.handhelds} handhelds), ${paced.sockets} sockets ---`);
+    for (const l of describePhase(paced)) out(l);
+    out();
+    out(`--- Memory: ${idleSockets} idle authenticated wallboard sockets connected in ${fmt(bulkConnected.ms / 1000, 1)} s ---`);
+    out(`per idle socket         ${fmt(perSocketHeap / 1024, 1)} KB   (server isolate heapUsed+external, before vs after, after gc; ${gcMethod}; clients live in another isolate)`);
+    out(`                        of which heapUsed ${fmt((mem1.heapUsed - mem0.heapUsed) / Math.max(1, idleSockets) / 1024, 1)} KB, external ${fmt((mem1.external - mem0.external) / Math.max(1, idleSockets) / 1024, 1)} KB;`);
+    out(`                        5 s later, still idle: ${drift >= 0 ? '+' : ''}${fmt(drift / 1024, 1)} KB/socket${drift > 2048 ? '  WARNING: the server heap keeps growing with idle sockets (leak?)' : ' (stable)'}`);
+    out(`                        RSS delta ${fmt(perSocketRss / 1024, 1)} KB/socket (whole process: includes the client side in the worker)`);
+    out();
+    out(`--- Phase C: fan-out — ${fanout.sockets} connected sockets (${fanout.wallboards} wallboards + ${options.handhelds} handhelds + 1 supervisor), paced at ${fmt(options.fanoutRate)} commands/s ---`);
+    for (const l of describePhase(fanout)) out(l);
     out();
     out('--- Targets (issue 3, 2-core machine) ---');
-    const atSpec = options.handhelds === 16 && options.wallboards === 1000;
-    if (!atSpec) out(`  (targets are stated for 16 handhelds and 1,000 sockets; this run used ${options.handhelds} and ${options.wallboards})`);
-    out(`  ${verdict(ratio >= 0.5)}  commands/s ≥ 50% of baseline at 16 handhelds      measured ${fmt(ratio * 100, 0)}%`);
-    out(`  ${verdict(ack.p99 <= 25)}  ack p99 ≤ 25 ms                                  measured ${ms(ack.p99)}`);
-    out(`  ${verdict(push.p99 <= 50)}  push p99 ≤ 50 ms with 1,000 connected sockets    measured ${ms(push.p99)} with ${socketsAfter} sockets`);
+    const atSpec = options.handhelds === 16 && fanout.sockets >= 1000;
+    if (!atSpec) out(`  (targets are stated for 16 handhelds and 1,000 sockets; this run used ${options.handhelds} and ${fanout.sockets})`);
+    const pacedShare = paced.commandsPerSecond / baseline.perSecond;
+    out(`  ${verdict(pacedShare >= 0.5)}  commands/s ≥ 50% of baseline at 16 handhelds      phase B sustained ${fmt(pacedShare * 100, 0)}% (phase A, unpaced: ${fmt((throughput.commandsPerSecond / baseline.perSecond) * 100, 0)}%)`);
+    out(`  ${verdict(paced.ackFromSchedule.p99 <= 25)}  … with ack p99 ≤ 25 ms                          phase B ${ms(paced.ackFromSchedule.p99)} (from the schedule; send → ack ${ms(paced.ack.p99)})`);
+    out(`  ${verdict(fanout.push.p99 <= 50 && fanout.sockets >= 1000)}  push p99 ≤ 50 ms with 1,000 connected sockets    phase C ${ms(fanout.push.p99)} with ${fanout.sockets} sockets at ${fmt(fanout.commandsPerSecond)} commands/s`);
     out(`  ${verdict(perSocketHeap <= 32 * 1024)}  ≤ 32 KB per idle authenticated socket           measured ${fmt(perSocketHeap / 1024, 1)} KB`);
-    if (profile) {
-      out();
-      out(`--- CPU profile of the server thread during the load: ${options.cpuProfile} (open in Chrome DevTools) ---`);
-      out(`  self time, top functions (${fmt(profile.totalMs / 1000, 1)} s sampled, idle excluded ${fmt(profile.idleMs / 1000, 1)} s):`);
-      for (const f of profile.top) out(`  ${fmt(f.ms, 0).padStart(7)} ms ${fmt((f.ms / Math.max(1, profile.totalMs - profile.idleMs)) * 100, 1).padStart(5)}%  ${f.name}`);
-    }
     for (const n of notes) out(`note: ${n}`);
     console.log(lines.join('\n'));
   } finally {
