@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,9 @@ export interface EmbeddedOptions {
   /** Extra `postgres -c` settings, e.g. fsync=off for throwaway test clusters. */
   settings?: Record<string, string>;
 }
+
+/** sun_path holds 108 bytes on Linux (104 on macOS); past that the server cannot create its socket. */
+const MAX_SOCKET_PATH = 100;
 
 /** Returns a TCP port that was free a moment ago on 127.0.0.1. */
 export async function findFreePort(): Promise<number> {
@@ -92,7 +95,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await stopOrphanedPostmaster(clusterDir, log);
 
   const port = await findFreePort();
-  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+  // Clients of the embedded server connect over a Unix socket in DATA_DIR: a round trip costs a
+  // quarter less CPU and latency than loopback TCP. TCP stays on for other tools (psql -h 127.0.0.1).
+  const socketDir = path.join(dataDir, 'socket');
+  const useSocket = process.platform !== 'win32' && Buffer.byteLength(path.join(socketDir, `.s.PGSQL.${port}.lock`)) <= MAX_SOCKET_PATH;
+  if (useSocket) await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  const settings = {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: useSocket ? socketDir : '',
+    ...options.settings,
+  };
   const cluster = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -111,6 +123,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log.info({ clusterDir }, 'initialising embedded postgres cluster');
     await cluster.initialise();
   }
+  // Postgres (run as the `postgres` user when we are root) creates its socket there.
+  if (useSocket && process.getuid?.() === 0) {
+    const owner = await stat(clusterDir);
+    await chown(socketDir, owner.uid, owner.gid);
+  }
   running.add(cluster as unknown as { process?: { kill(signal: string): boolean } });
   try {
     await cluster.start();
@@ -127,7 +144,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await admin.end();
   }
 
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`;
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}${
+    useSocket ? `?host=${encodeURIComponent(socketDir)}` : ''
+  }`;
   log.info({ port, clusterDir }, 'embedded postgres started');
   return {
     url,
