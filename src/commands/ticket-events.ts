@@ -110,6 +110,7 @@ export async function persistTicketEvent(
     toStatus,
     event: event.type,
     actorId: ctx.actor.id,
+    technicianId: updated.technicianId,
     reason: options.reason ?? null,
     metadata: options.metadata ?? {},
     commandId: ctx.commandId,
