@@ -83,18 +83,28 @@ export async function listWorkSessionTransitions(db: Executor, sessionId: string
 }
 
 /**
+ * The transition log of the sessions `where` selects (on alias `w`), each entry with the time of
+ * the session's next entry (`next_at`, null for its last). An entry starts an interval in its
+ * `to_status` that lasts until `next_at`; payroll and the consistency check read intervals from here.
+ */
+export const sessionLogWithNext = (where: SQL) => sql`
+  SELECT w.id, w.session_id, w.to_status, w.reason, w.at,
+         lead(w.at) OVER (PARTITION BY w.session_id ORDER BY w.at, w.id) AS next_at
+  FROM ${workSessionTransitions} w
+  WHERE ${where}`;
+
+/** recalculate_active_seconds over `sessionLogWithNext` rows: the closed RUNNING intervals, exactly. */
+const closedRunningSeconds = sql`
+  coalesce(sum(extract(epoch FROM (next_at - at))) FILTER (WHERE to_status = 'RUNNING' AND next_at IS NOT NULL), 0)`;
+
+/**
  * recalculate_active_seconds: the sum of the closed RUNNING intervals in the transition log.
  * A RUNNING session's current interval is not closed yet, exactly as in the stored value.
  */
 export async function recomputeActiveSeconds(db: Executor, sessionId: string): Promise<number> {
   const result = await db.execute<{ seconds: string }>(sql`
-    SELECT coalesce(sum(extract(epoch FROM (next_at - at))), 0)::text AS seconds
-    FROM (
-      SELECT to_status, at, lead(at) OVER (ORDER BY at, id) AS next_at
-      FROM ${workSessionTransitions}
-      WHERE session_id = ${sessionId}
-    ) log
-    WHERE to_status = 'RUNNING' AND next_at IS NOT NULL`);
+    SELECT ${closedRunningSeconds}::text AS seconds
+    FROM (${sessionLogWithNext(sql`w.session_id = ${sessionId}`)}) log`);
   return Number(result.rows[0]?.seconds ?? 0);
 }
 
