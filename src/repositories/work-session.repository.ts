@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Executor, Tx } from '../db/client.js';
+import type { Db, Executor, Tx } from '../db/client.js';
 import { workSessions, workSessionTransitions } from '../db/schema.js';
 import type { WorkSessionRow, WorkSessionTransitionRow } from '../presenters/presenters.js';
 import { openSessionStatuses } from '../../machines/work-session.machine.js';
@@ -106,6 +106,71 @@ export async function recomputeActiveSeconds(db: Executor, sessionId: string): P
     SELECT ${closedRunningSeconds}::text AS seconds
     FROM (${sessionLogWithNext(sql`w.session_id = ${sessionId}`)}) log`);
   return Number(result.rows[0]?.seconds ?? 0);
+}
+
+export interface SessionDrift {
+  sessionId: string;
+  technicianId: string;
+  ticketId: string;
+  status: string;
+  /** The status the session's last log entry entered (null: no log at all). */
+  loggedStatus: string | null;
+  storedActiveSeconds: number;
+  recomputedActiveSeconds: number;
+}
+
+/**
+ * Every session whose stored active seconds differ from recalculate_active_seconds, or whose status
+ * differs from its log's last entry, in one set-based pass over all sessions. Oldest first, at most
+ * `limit` of them; `checked` and `inconsistent` count them all. Runs in one snapshot.
+ */
+export async function findSessionDrift(
+  db: Db,
+  limit: number,
+): Promise<{ checked: number; inconsistent: number; sessions: SessionDrift[] }> {
+  return db.transaction(
+    async (tx) => {
+      const counted = await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${workSessions}`);
+      const drift = await tx.execute<{
+        session_id: string;
+        technician_id: string;
+        ticket_id: string;
+        status: string;
+        logged_status: string | null;
+        stored: string;
+        recomputed: string;
+        inconsistent: number;
+      }>(sql`
+        WITH recomputed AS (
+          SELECT session_id, ${closedRunningSeconds} AS seconds,
+                 (array_agg(to_status ORDER BY at DESC, id DESC))[1] AS logged_status
+          FROM (${sessionLogWithNext(sql`true`)}) log
+          GROUP BY session_id
+        )
+        SELECT s.id AS session_id, s.technician_id, s.ticket_id, s.status, r.logged_status,
+               s.active_seconds::text AS stored, coalesce(r.seconds, 0)::text AS recomputed,
+               count(*) OVER ()::int AS inconsistent
+        FROM ${workSessions} s
+        LEFT JOIN recomputed r ON r.session_id = s.id
+        WHERE s.active_seconds <> coalesce(r.seconds, 0) OR r.logged_status IS DISTINCT FROM s.status
+        ORDER BY s.started_at, s.id
+        LIMIT ${limit}`);
+      return {
+        checked: counted.rows[0]?.n ?? 0,
+        inconsistent: drift.rows[0]?.inconsistent ?? 0,
+        sessions: drift.rows.map((r) => ({
+          sessionId: r.session_id,
+          technicianId: r.technician_id,
+          ticketId: r.ticket_id,
+          status: r.status,
+          loggedStatus: r.logged_status,
+          storedActiveSeconds: Number(r.stored),
+          recomputedActiveSeconds: Number(r.recomputed),
+        })),
+      };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }
 
 export async function setActiveSeconds(tx: Tx, sessionId: string, seconds: number): Promise<WorkSessionRow> {

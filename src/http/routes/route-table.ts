@@ -35,6 +35,7 @@ import {
 } from '../../queries/catalog.query.js';
 import { floorQuery } from '../../queries/floor.query.js';
 import { payrollQuery } from '../../queries/payroll.query.js';
+import { sessionConsistencyQuery } from '../../queries/session-consistency.query.js';
 import { payrollCsv, payrollCsvFilename } from '../../presenters/payroll.presenter.js';
 import type { Query } from '../../queries/query.js';
 import {
@@ -147,6 +148,7 @@ export const routeTable: RouteDef[] = [
   get('/analytics/payroll', 'analytics', payrollQuery, undefined, [
     { mediaType: 'text/csv', render: payrollCsv, filename: payrollCsvFilename },
   ]),
+  get('/admin/session-consistency', 'admin', sessionConsistencyQuery),
 
   get('/sla/rules', 'sla', listSlaRulesQuery),
   cmd('put', '/sla/rules/:key', 'sla', updateSlaRule, { key: 'key' }),
