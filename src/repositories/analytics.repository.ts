@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { sessionLogWithNext } from './work-session.repository.js';
 
@@ -44,6 +44,11 @@ export type PayrollRow = {
  * rounded half away from zero to 3 decimals; null when no whole second was worked.
  */
 export async function payrollRows(db: Executor, filter: PayrollFilter): Promise<PayrollRow[]> {
+  return (await db.execute<PayrollRow>(payrollStatement(filter))).rows;
+}
+
+/** The statement of `payrollRows` (the benchmark EXPLAINs it). */
+export function payrollStatement(filter: PayrollFilter): SQL {
   const from = filter.from.toISOString();
   const to = filter.to.toISOString();
   const now = filter.now.toISOString();
@@ -55,7 +60,7 @@ export async function payrollRows(db: Executor, filter: PayrollFilter): Promise<
           UNION SELECT technician_id FROM sessions
           UNION SELECT technician_id FROM qc`;
   const seconds = (column: string) => sql.raw(`floor(coalesce(t.${column}, 0))::int`);
-  const result = await db.execute<PayrollRow>(sql`
+  return sql`
     WITH sessions AS (
       -- Sessions open at some instant of the period (an open one counts until now).
       SELECT s.id, s.technician_id
@@ -121,8 +126,7 @@ export async function payrollRows(db: Executor, filter: PayrollFilter): Promise<
     JOIN users u ON u.id = r.id
     LEFT JOIN session_time t ON t.technician_id = u.id
     LEFT JOIN qc q ON q.technician_id = u.id
-    ORDER BY u.display_name, u.id`);
-  return result.rows;
+    ORDER BY u.display_name, u.id`;
 }
 
 export type FloorTechnicianRow = {
