@@ -114,3 +114,8 @@ export async function activeSpecMinutes(tx: Tx, ticketId: string): Promise<numbe
     .where(and(eq(ticketPartSpecs.ticketId, ticketId), eq(ticketPartSpecs.isActive, true)));
   return rows.map((r) => r.srtMinutes);
 }
+
+export async function countTickets(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tickets);
+  return row?.n ?? 0;
+}

@@ -1,31 +1,15 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import { buildPart, buildUser, expectError, loginAdmin, type TestUser } from '../support/factories.js';
 import { useProductWithSql } from '../support/harness.js';
 import { Workbench } from '../support/analytics.js';
+import { runScript } from '../support/npm-script.js';
 import { ok, setClock, SLA_TEST_ENV } from '../support/sla.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const checkCommand = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
-  'check:sessions'
-]!.split(' ');
-
 /** Runs `npm run check:sessions`'s command against a database; resolves its exit code and output. */
-function checkSessions(databaseUrl: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(checkCommand[0]!, checkCommand.slice(1), {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, out }));
-  });
+async function checkSessions(databaseUrl: string): Promise<{ code: number | null; out: string }> {
+  const run = runScript('check:sessions', { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+  const code = await run.exited;
+  return { code, out: run.output() };
 }
 
 /**
