@@ -19,6 +19,7 @@ if (!Number.isInteger(limit) || limit < 1) {
 }
 
 const config = loadConfig();
+// The report is the output: info-level start-up lines (embedded server started …) would mix into it.
 const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 let url = config.databaseUrl;
 let stopEmbedded = async (): Promise<void> => undefined;

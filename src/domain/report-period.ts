@@ -18,13 +18,20 @@ const MAX_PERIOD_MS = MAX_PERIOD_DAYS * 86_400_000 + 3_600_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const instant = z.iso.datetime({ offset: true });
 
+/** Payroll periods outside these years are typing mistakes (and year 10000 has no YYYY-MM-DD). */
+const MIN_YEAR = 1900;
+const MAX_YEAR = 2999;
+const yearOf = (v: string): number => (DATE_ONLY.test(v) ? Number(v.slice(0, 4)) : new Date(v).getUTCFullYear());
+
 /** A period bound as clients send it: an ISO instant with offset, or a date YYYY-MM-DD. */
 export const PeriodBound = z
   .string()
   .trim()
   .refine((v) => (DATE_ONLY.test(v) ? isCalendarDate(v) : instant.safeParse(v).success && !Number.isNaN(Date.parse(v))), {
     error: 'must be an ISO-8601 instant with offset (2026-03-01T06:00:00Z) or a date YYYY-MM-DD',
-  });
+    abort: true,
+  })
+  .refine((v) => yearOf(v) >= MIN_YEAR && yearOf(v) <= MAX_YEAR, { error: `must be in the years ${MIN_YEAR}–${MAX_YEAR}` });
 
 /** An IANA time zone name this runtime knows, e.g. Europe/Berlin. */
 export const TimeZoneName = z

@@ -224,6 +224,8 @@ describe('payroll over HTTP: CSV, who sees what, bad input', function () {
       ['to before from', { from: '2026-03-02', to: '2026-03-01' }, 'to'],
       ['from = to (instants)', { from: '2026-03-01T10:00:00Z', to: '2026-03-01T10:00:00Z' }, 'to'],
       ['longer than 366 days', { from: '2025-01-01', to: '2026-01-02' }, 'to'],
+      ['the last day of year 9999', { from: '9999-12-31', to: '9999-12-31' }, 'from'],
+      ['year 1', { from: '0001-01-01T00:00:00Z', to: '0001-01-02T00:00:00Z' }, 'from'],
       ['unknown time zone', { from: '2026-03-01', to: '2026-03-02', tz: 'Mars/Olympus_Mons' }, 'tz'],
       ['technicianId not a UUID', { from: '2026-03-01', to: '2026-03-02', technicianId: 'bob' }, 'technicianId'],
       ['from given twice', 'from=2026-03-01&from=2026-03-02&to=2026-03-03', 'from'],
