@@ -3,18 +3,13 @@
  * SLA evaluations. Prints figures; exits 0 unless it crashes. Options: --tickets N, --keep.
  * Uses an embedded PostgreSQL in a temp dir (fsync on) unless BENCH_DATABASE_URL is set.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import pino from 'pino';
 import { connectDatabase, inTransaction } from '../src/db/client.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { evaluateSla } from '../src/sla/evaluate-sla.js';
+import { benchDatabase } from './bench-database.js';
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
 const TICKETS = Number(values.tickets);
@@ -22,46 +17,10 @@ const TECHNICIANS = 400;
 const PARTS = 2000;
 const log = pino({ level: 'warn' });
 
-async function serverUrl(): Promise<{ url: string; cleanup: () => Promise<void> }> {
-  const base = process.env.BENCH_DATABASE_URL;
-  const name = `bench_sla_${randomBytes(4).toString('hex')}`;
-  let embedded: EmbeddedDatabase | undefined;
-  let dataDir: string | undefined;
-  let adminUrl: string;
-  if (base) {
-    adminUrl = base;
-  } else {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'benchline-bench-sla-'));
-    embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres', log });
-    adminUrl = embedded.url;
-  }
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    cleanup: async () => {
-      if (values.keep && base) {
-        console.log(`kept database ${u.toString()}`);
-        return;
-      }
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-      await embedded?.stop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 async function main(): Promise<void> {
-  const server = await serverUrl();
+  const server = await benchDatabase('bench_sla', { log, keep: values.keep });
   const database = connectDatabase(server.url, { max: 4, log });
   const { db } = database;
   try {

@@ -40,14 +40,19 @@ const handles = new WeakMap<pg.PoolClient, Tx>();
 
 /**
  * Runs `work` in a transaction on one pooled connection: BEGIN, work, COMMIT (ROLLBACK and
- * rethrow on error). Plain statements rather than drizzle's transaction wrapper, which renders
+ * rethrow on error); `snapshot: 'read only'` makes it a repeatable-read, read-only one. Plain statements rather than drizzle's transaction wrapper, which renders
  * BEGIN/COMMIT through its query builder on every call.
  */
-export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  db: Db,
+  work: (tx: Tx) => Promise<T>,
+  options: { snapshot?: 'read only' } = {},
+): Promise<T> {
   const client = await db.$client.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    // A read-only snapshot: every statement sees the same committed state (consistent reports).
+    await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     try {
       let tx = handles.get(client);
       if (!tx) handles.set(client, (tx = drizzle(client, { schema })));

@@ -158,3 +158,28 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     },
   };
 }
+
+/** The port of a postmaster that is running in `clusterDir` right now (postmaster.pid line 4), if any. */
+async function runningPostmasterPort(clusterDir: string): Promise<number | undefined> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * For tools run beside the product (`npm run check:sessions`): connects to the embedded cluster
+ * of `dataDir` if a product is running on it (stopping nothing), otherwise starts it for the tool
+ * and stops it again in `stop()`.
+ */
+export async function attachOrStartEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(options.dataDir);
+  const port = await runningPostmasterPort(path.join(dataDir, 'postgres'));
+  if (port === undefined) return startEmbeddedPostgres(options);
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`;
+  options.log.debug({ port }, 'attached to the running embedded postgres');
+  return { url, port, stop: async () => undefined };
+}

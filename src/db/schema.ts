@@ -169,12 +169,23 @@ export const ticketTransitions = pgTable(
     toStatus: text('to_status').notNull(),
     event: text('event').notNull(),
     actorId: uuid('actor_id').references(() => users.id),
+    /**
+     * The ticket's technician once the event applied (the new assignee for ASSIGN): payroll
+     * attributes SUBMIT_QC, QC_PASS and QC_FAIL to them, whoever the actor was.
+     */
+    technicianId: uuid('technician_id').references(() => users.id),
     reason: text('reason'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     commandId: text('command_id'),
     createdAt: createdAt(),
   },
-  (t) => [index('ticket_transitions_ticket_idx').on(t.ticketId, t.id)],
+  (t) => [
+    index('ticket_transitions_ticket_idx').on(t.ticketId, t.id),
+    // Payroll reads the QC events of a period.
+    index('ticket_transitions_qc_created_idx')
+      .on(t.createdAt)
+      .where(sql`event IN ('SUBMIT_QC', 'QC_PASS', 'QC_FAIL')`),
+  ],
 );
 
 export const workSessions = pgTable(

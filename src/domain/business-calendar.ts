@@ -62,7 +62,8 @@ const START_RE = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 const END_RE = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function isTimeZone(tz: string): boolean {
+/** True for a time zone this runtime knows (IANA names such as Europe/Berlin, and UTC). */
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -84,7 +85,8 @@ function spanMinutes(span: OpeningSpan): [number, number] {
   return [start, end <= start ? end + DAY_MINUTES : end];
 }
 
-function isCalendarDate(value: string): boolean {
+/** True for a real calendar date written YYYY-MM-DD (no 2026-02-30). */
+export function isCalendarDate(value: string): boolean {
   const m = DATE_RE.exec(value);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -499,4 +501,19 @@ export function businessMinutesOfUnion(
     }
   }
   return total / MINUTE;
+}
+
+/**
+ * The instant a local date begins in `timeZone`: local midnight, or, on a day whose midnight falls
+ * in a DST gap, the first instant after the gap (the same rule as opening spans).
+ * `date` is YYYY-MM-DD (validate with isCalendarDate).
+ */
+export function localDateStart(timeZone: string, date: string): Date {
+  const m = DATE_RE.exec(date);
+  if (!m || !isCalendarDate(date)) throw new RangeError(`${date} is not a date YYYY-MM-DD`);
+  const wall = new Date(0);
+  wall.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const midnight = wall.getTime();
+  const segs = segmentsFor(zone(timeZone), midnight - 2 * DAY, midnight + 2 * DAY);
+  return new Date(wallToInstant(segs, midnight));
 }

@@ -60,7 +60,19 @@ export function buildOpenApi(routes: RouteDef[]): JsonSchema {
       const query = bodySchemaOf(route.query.input, fromPath);
       const properties = (toSchema(query).properties ?? {}) as Record<string, unknown>;
       for (const [name, schema] of Object.entries(properties)) parameters.push({ name, in: 'query', required: false, schema });
-      op.responses = { '200': { description: 'OK' }, default: errorResponse };
+      const alternatives = route.representations ?? [];
+      op.responses = {
+        '200': alternatives.length
+          ? {
+              description: `OK; JSON by default, ${alternatives.map((r) => r.mediaType).join(' or ')} when the Accept header prefers it`,
+              content: {
+                'application/json': { schema: { type: 'object' } },
+                ...Object.fromEntries(alternatives.map((r) => [r.mediaType, { schema: { type: 'string' } }])),
+              },
+            }
+          : { description: 'OK' },
+        default: errorResponse,
+      };
     }
     op.parameters = parameters;
     const path = `/api/v1${openApiPath(route.path)}`;

@@ -84,6 +84,7 @@ export function presentTicketTransition(t: TicketTransitionRow) {
     toStatus: t.toStatus,
     event: t.event,
     actorId: t.actorId,
+    technicianId: t.technicianId,
     reason: t.reason,
     metadata: t.metadata,
     commandId: t.commandId,

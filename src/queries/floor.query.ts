@@ -1,61 +1,36 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { activeTicketStatuses } from '../../machines/ticket.machine.js';
 import { EVERYONE } from '../commands/command.js';
-import type { Executor } from '../db/client.js';
-import { presentSlaEvent, presentStockout, type StockoutRow } from '../presenters/presenters.js';
+import { inTransaction, type Db } from '../db/client.js';
+import { presentSlaEvent, presentStockout } from '../presenters/presenters.js';
+import { countActiveTicketsByStatus, floorTechnicianRows } from '../repositories/analytics.repository.js';
 import { listOpenBreaches } from '../repositories/sla.repository.js';
 import { listStockouts } from '../repositories/stockout.repository.js';
 import { defineQuery } from './query.js';
 
-type TechnicianFloorRow = {
-  id: string;
-  name: string;
-  ticket_id: string | null;
-  ticket_title: string | null;
-  ticket_status: string | null;
-  ticket_flag_color: string | null;
-  session_id: string | null;
-  session_status: string | null;
-  session_active_seconds: string | null;
-};
-
 /**
- * The floor-board snapshot: active tickets by status, each active technician's current ticket
- * (in progress, else their most recently updated active one) and open session with its live timer,
- * the latest BREACH of each rule and subject that is still open, and the open stockouts.
+ * The floor-board snapshot (api.md "Analytics shapes"): active tickets by status, each active
+ * technician's current ticket (in progress, else their most recently updated active one) and open
+ * session with its live timer at `now`, the latest BREACH of each rule and subject that is still
+ * open, and the open stockouts. Read in one repeatable-read transaction, so the parts agree.
  */
-export async function buildFloorSnapshot(db: Executor, now: Date) {
-  const at = now.toISOString();
-  const [counts, technicians, stockouts, breaches] = await Promise.all([
-    db.execute<{ status: string; n: number }>(sql`
-      SELECT status, count(*)::int AS n FROM tickets
-      WHERE status NOT IN ('DONE', 'CANCELLED') GROUP BY status`),
-    db.execute<TechnicianFloorRow>(sql`
-      SELECT u.id, u.display_name AS name,
-             t.id AS ticket_id, t.title AS ticket_title, t.status AS ticket_status, t.flag_color AS ticket_flag_color,
-             s.id AS session_id, s.status AS session_status,
-             (s.active_seconds + CASE WHEN s.status = 'RUNNING'
-                THEN greatest(0, extract(epoch FROM (${at}::timestamptz - s.running_since))) ELSE 0 END)::text
-               AS session_active_seconds
-      FROM users u
-      LEFT JOIN LATERAL (
-        SELECT id, title, status, flag_color FROM tickets
-        WHERE technician_id = u.id AND status NOT IN ('DONE', 'CANCELLED', 'UNDER_REVIEW')
-        ORDER BY (status = 'IN_PROGRESS') DESC, updated_at DESC LIMIT 1
-      ) t ON true
-      LEFT JOIN work_sessions s ON s.technician_id = u.id AND s.status IN ('RUNNING', 'PAUSED')
-      WHERE u.role = 'TECHNICIAN' AND u.active
-      ORDER BY u.display_name, u.id`),
-    listStockouts(db, { status: 'OPEN', limit: 500 }),
-    listOpenBreaches(db),
-  ]);
+export async function buildFloorSnapshot(db: Db, now: Date) {
+  const { counts, technicians, stockouts, breaches } = await inTransaction(
+    db,
+    async (tx) => ({
+      counts: await countActiveTicketsByStatus(tx),
+      technicians: await floorTechnicianRows(tx, now),
+      stockouts: await listStockouts(tx, { status: 'OPEN', limit: 500 }),
+      breaches: await listOpenBreaches(tx),
+    }),
+    { snapshot: 'read only' },
+  );
   const ticketsByStatus = Object.fromEntries(activeTicketStatuses.map((s) => [s, 0])) as Record<string, number>;
-  for (const row of counts.rows) ticketsByStatus[row.status] = row.n;
+  for (const row of counts) ticketsByStatus[row.status] = row.n;
   return {
-    at,
+    at: now.toISOString(),
     ticketsByStatus,
-    technicians: technicians.rows.map((r) => ({
+    technicians: technicians.map((r) => ({
       id: r.id,
       name: r.name,
       ticket: r.ticket_id
@@ -66,7 +41,7 @@ export async function buildFloorSnapshot(db: Executor, now: Date) {
         : null,
     })),
     openBreaches: breaches.map(presentSlaEvent),
-    openStockouts: stockouts.map((s: StockoutRow) => presentStockout(s, now)),
+    openStockouts: stockouts.map((s) => presentStockout(s, now)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client.js';
 import { ticketPartSpecs, tickets, ticketTransitions } from '../db/schema.js';
 import { columnList, defineStatement, rowMapper } from '../db/statements.js';
@@ -47,8 +47,8 @@ export type TicketTransitionValues = Pick<
   'fromStatus' | 'event' | 'actorId' | 'reason' | 'metadata' | 'commandId'
 >;
 
-// One round trip: the new state (version + 1) and its log entry, which takes the row's new status
-// and time. The transition is inserted from the updated row, so no row means no entry either.
+// One round trip: the new state (version + 1) and its log entry, which takes the row's new status,
+// technician and time. The transition is inserted from the updated row, so no row means no entry either.
 const writeTicketEventStatement = defineStatement(
   'ticket_write_event',
   `WITH u AS (
@@ -58,8 +58,9 @@ const writeTicketEventStatement = defineStatement(
        status_entered_at = $16, version = version + 1
      WHERE id = $1 RETURNING *
    ), l AS (
-     INSERT INTO ticket_transitions (ticket_id, from_status, to_status, event, actor_id, reason, metadata, command_id, created_at)
-     SELECT u.id, $17, u.status, $18, $19, $20, $21::jsonb, $22, u.updated_at FROM u
+     INSERT INTO ticket_transitions (ticket_id, from_status, to_status, event, actor_id, technician_id, reason, metadata,
+                                     command_id, created_at)
+     SELECT u.id, $17, u.status, $18, $19, u.technician_id, $20, $21::jsonb, $22, u.updated_at FROM u
      RETURNING *
    )
    SELECT ${columnList(tickets, 'u')}, ${columnList(ticketTransitions, 'l', 'l_')} FROM u, l`,
@@ -184,4 +185,9 @@ export async function activeSpecMinutes(tx: Tx, ticketId: string): Promise<numbe
     .from(ticketPartSpecs)
     .where(and(eq(ticketPartSpecs.ticketId, ticketId), eq(ticketPartSpecs.isActive, true)));
   return rows.map((r) => r.srtMinutes);
+}
+
+export async function countTickets(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tickets);
+  return row?.n ?? 0;
 }

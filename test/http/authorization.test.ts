@@ -582,6 +582,23 @@ describe('authorization: roles and object-level rule over REST', () => {
       request: (who) => who.api.get('/floor'),
       check: (res) => expect(res.body).to.have.keys('at', 'ticketsByStatus', 'technicians', 'openBreaches', 'openStockouts'),
     },
+
+    // --- analytics ---
+    {
+      // "SUPERVISOR+ (technician: own)": TECHNICIAN's row, which OTHER_TECHNICIAN may not read.
+      route: 'GET /analytics/payroll',
+      allowed: OWNER_OR_SUPERVISORS,
+      status: 200,
+      request: (who) => who.api.get(`/analytics/payroll?from=2026-01-01&to=2026-01-31&technicianId=${technician.id}`),
+      check: (res) => expect(res.body.rows.map((r: any) => r.technicianId)).to.deep.equal([technician.id]),
+    },
+    {
+      route: 'GET /admin/session-consistency',
+      allowed: ADMINS,
+      status: 200,
+      request: (who) => who.api.get('/admin/session-consistency'),
+      check: (res) => expect(res.body).to.include({ consistent: true, inconsistentSessions: 0 }),
+    },
   ];
 
   /** Ends TECHNICIAN's ticket in progress so the next fixture can start one (one in progress per technician). */

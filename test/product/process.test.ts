@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,32 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { findFreePort } from '../../src/db/embedded-postgres.js';
 import { createTestDatabase } from '../support/harness.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-// npm re-raises a forwarded signal on itself, hiding the product's exit code; run the script's command directly.
-const startCommand = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } })
-  .scripts.start.split(' ');
+import { isAlive, runScript, type Started } from '../support/npm-script.js';
 
 /** Runs the README's start command (the `npm start` script) as a real process. */
-function npmStart(env: Record<string, string>): Started {
-  const child = spawn(startCommand[0]!, startCommand.slice(1), {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
+const npmStart = (env: Record<string, string>): Started => runScript('start', env);
 
 async function waitForReady(url: string, started: Started, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -47,15 +24,6 @@ async function waitForReady(url: string, started: Started, timeoutMs: number): P
     await sleep(200);
   }
   throw new Error(`not ready within ${timeoutMs} ms:\n${started.output()}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the product as a process (npm start)', function () {

@@ -1,11 +1,2 @@
-/** Seeded PRNG (mulberry32): the same seed drives the same sequence every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The product's seeded PRNG (the demo shop uses it too), for tests that drive random sequences. */
+export { prng } from '../../src/demo/prng.js';

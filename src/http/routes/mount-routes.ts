@@ -5,7 +5,7 @@ import type { AppDeps } from '../../commands/command.js';
 import { AppError } from '../../errors/app-error.js';
 import { runQuery } from '../../queries/query.js';
 import { actorOf } from '../middleware/authenticate.js';
-import type { ParamMap, RouteDef } from './route-table.js';
+import type { ParamMap, Representation, RouteDef } from './route-table.js';
 
 const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, '1–255 visible ASCII characters');
 
@@ -62,6 +62,23 @@ function idempotencyKeyOf(req: Request): string | undefined {
   return parsed.data;
 }
 
+/** JSON unless the Accept header prefers one of the route's other representations (e.g. CSV). */
+function sendRepresentation(req: Request, res: Response, result: unknown, representations: Representation[] | undefined): void {
+  if (!representations?.length) {
+    res.json(result);
+    return;
+  }
+  res.vary('Accept');
+  const preferred = req.accepts(['application/json', ...representations.map((r) => r.mediaType)]);
+  const chosen = representations.find((r) => r.mediaType === preferred);
+  if (!chosen) {
+    res.json(result);
+    return;
+  }
+  if (chosen.filename) res.attachment(chosen.filename(result));
+  res.type(`${chosen.mediaType}; charset=utf-8`).send(chosen.render(result));
+}
+
 /** Thin transport: validate via the shared schema inside runCommand/query, call it, send the result. */
 export function mountRoutes(deps: AppDeps, routes: RouteDef[]): Router {
   const router = Router();
@@ -77,7 +94,8 @@ export function mountRoutes(deps: AppDeps, routes: RouteDef[]): Router {
     } else {
       router.get(route.path, async (req: Request, res: Response) => {
         const input = { ...(req.query as Record<string, unknown>), ...mappedParams(req, route.params) };
-        res.json(await runQuery(deps, route.query, actorOf(req), input));
+        const result = await runQuery(deps, route.query, actorOf(req), input);
+        sendRepresentation(req, res, result, route.representations);
       });
     }
   }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Command } from '../../commands/command.js';
 import { createDeliveryTarget, deleteDeliveryTarget } from '../../commands/delivery-target.commands.js';
 import { evaluateSlaNow } from '../../commands/evaluate-sla.command.js';
@@ -33,6 +34,9 @@ import {
   listUsersQuery,
 } from '../../queries/catalog.query.js';
 import { floorQuery } from '../../queries/floor.query.js';
+import { payrollQuery } from '../../queries/payroll.query.js';
+import { sessionConsistencyQuery } from '../../queries/session-consistency.query.js';
+import { payrollCsv, payrollCsvFilename } from '../../presenters/payroll.presenter.js';
 import type { Query } from '../../queries/query.js';
 import {
   getCalendarQuery,
@@ -51,9 +55,28 @@ import {
 /** Path parameter → input field, e.g. `{ id: 'ticketId' }`. */
 export type ParamMap = Record<string, string>;
 
+/**
+ * Another representation of a query's result (e.g. CSV), served when the `Accept` header prefers
+ * it; JSON stays the default. The query returns data; `render` only formats it.
+ */
+export interface Representation<R = unknown> {
+  mediaType: 'text/csv';
+  render(result: R): string;
+  /** Suggested download name (Content-Disposition). */
+  filename?(result: R): string;
+}
+
 export type RouteDef =
   | { kind: 'command'; method: 'post' | 'put' | 'delete' | 'patch'; path: string; params?: ParamMap; tag: string; command: Command }
-  | { kind: 'query'; method: 'get'; path: string; params?: ParamMap; tag: string; query: Query };
+  | {
+      kind: 'query';
+      method: 'get';
+      path: string;
+      params?: ParamMap;
+      tag: string;
+      query: Query;
+      representations?: Representation[];
+    };
 
 const cmd = (
   method: 'post' | 'put' | 'delete' | 'patch',
@@ -63,13 +86,20 @@ const cmd = (
   params?: ParamMap,
 ): RouteDef => ({ kind: 'command', method, path, tag, command, params });
 
-const get = (path: string, tag: string, query: Query, params?: ParamMap): RouteDef => ({
+const get = <R>(
+  path: string,
+  tag: string,
+  query: Query<z.ZodType, R>,
+  params?: ParamMap,
+  representations?: Representation<R>[],
+): RouteDef => ({
   kind: 'query',
   method: 'get',
   path,
   tag,
-  query,
+  query: query as Query,
   params,
+  representations: representations as Representation[] | undefined,
 });
 
 const ticket = { id: 'ticketId' };
@@ -115,6 +145,10 @@ export const routeTable: RouteDef[] = [
   get('/stockouts', 'stockouts', listStockoutsQuery),
 
   get('/floor', 'floor', floorQuery),
+  get('/analytics/payroll', 'analytics', payrollQuery, undefined, [
+    { mediaType: 'text/csv', render: payrollCsv, filename: payrollCsvFilename },
+  ]),
+  get('/admin/session-consistency', 'admin', sessionConsistencyQuery),
 
   get('/sla/rules', 'sla', listSlaRulesQuery),
   cmd('put', '/sla/rules/:key', 'sla', updateSlaRule, { key: 'key' }),
