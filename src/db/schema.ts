@@ -446,8 +446,6 @@ export const idempotencyRecords = pgTable(
     actorId: uuid('actor_id').notNull(),
     key: text('key').notNull(),
     fingerprint: text('fingerprint').notNull(),
-    // Identifies the request holding a PENDING claim; a taken-over claim can no longer complete.
-    claimToken: uuid('claim_token').notNull().defaultRandom(),
     state: text('state').notNull(),
     responseStatus: integer('response_status'),
     responseBody: jsonb('response_body'),
