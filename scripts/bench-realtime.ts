@@ -479,6 +479,7 @@ interface Options {
   rateFraction: number;
   fanoutRate: number;
   cpuProfile: string | undefined;
+  pgStats: boolean;
 }
 
 function parseOptions(): Options {
@@ -494,6 +495,7 @@ function parseOptions(): Options {
       'rate-fraction': { type: 'string' },
       'fanout-rate': { type: 'string' },
       'cpu-profile': { type: 'string' },
+      'pg-stats': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -504,6 +506,7 @@ function parseOptions(): Options {
         '                               [--rate-fraction 0.5] [--fanout-rate 30]\n' +
         '                               [--tickets-per-handheld auto] [--db-pool handhelds+4] [--connect-batch 50]\n' +
         '                               [--cpu-profile FILE.cpuprofile  (the server thread, during phase A)]\n' +
+        '                               [--pg-stats  (embedded only: pg_stat_statements, top statements per phase)]\n' +
         'env: BENCH_DATABASE_URL=postgres://… to use that server (a fresh database is created and dropped)',
     );
     process.exit(0);
@@ -534,6 +537,7 @@ function parseOptions(): Options {
     rateFraction: positive('rate-fraction', values['rate-fraction'], 0.5),
     fanoutRate: positive('fanout-rate', values['fanout-rate'], 30),
     cpuProfile: values['cpu-profile'],
+    pgStats: values['pg-stats'] ?? false,
   };
 }
 
@@ -829,6 +833,7 @@ interface BaselineResult {
   latency: ReturnType<typeof summary>;
   notifications: number;
   skipped?: string;
+  cpu?: CpuReading;
 }
 
 /**
@@ -903,6 +908,30 @@ async function runBaseline(
   }
   const elapsed = (now() - startedAt) / 1000;
   return { label, table: outboxTable, count, seconds: elapsed, perSecond: count / elapsed, latency: summary(latencies), notifications };
+}
+
+/** Resets pg_stat_statements for the database, or lists its top statements by total execution time. */
+async function statementStats(url: string, mode: 'reset' | 'top'): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    if (mode === 'reset') {
+      await c.query('SELECT pg_stat_statements_reset()');
+      return [];
+    }
+    const { rows } = await c.query(
+      `SELECT calls, round(total_exec_time)::int AS ms, round(total_exec_time / greatest(calls, 1) * 1000)::int AS us,
+              regexp_replace(query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY total_exec_time DESC LIMIT 14`,
+    );
+    return (rows as { calls: string; ms: number; us: number; query: string }[]).map(
+      (r) => `${String(r.ms).padStart(7)} ms ${String(r.calls).padStart(7)} calls ${String(r.us).padStart(6)} µs  ${r.query.slice(0, 100)}`,
+    );
+  } finally {
+    await c.end();
+  }
 }
 
 /** Where CPU time went during a phase (cores = CPU seconds per second of the phase). */
@@ -988,6 +1017,8 @@ interface PhaseResult {
   cpu: CpuReading;
   activity: ActivitySummary;
   profile: ProfileSummary | undefined;
+  /** pg_stat_statements during the phase (--pg-stats). */
+  statements: string[];
 }
 
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -1034,8 +1065,14 @@ function describePhase(r: PhaseResult): string[] {
   out.push(`fan-out                 ${r.published} outbox events published (${fmt(r.published / r.cpu.seconds)}/s) to ${r.sockets} connected sockets, ${r.wallboards + 1} of them`);
   out.push(`                        in the floor room → ${fmt((r.published * (r.wallboards + 1)) / r.cpu.seconds / 1000, 1)}k floor frames/s; per wallboard received min ${perWallboard.length ? Math.min(...perWallboard) : 0}, max ${perWallboard.length ? Math.max(...perWallboard) : 0}${r.disconnected ? `; ${r.disconnected} wallboards DISCONNECTED` : ''}`);
   out.push(...describeCpu(r.cpu));
+  const perCommand = (cores: number | undefined) => (cores === undefined ? 'n/a' : `${fmt((cores / r.commandsPerSecond) * 1000, 2)} ms`);
+  out.push(`                        CPU per command: postgres ${perCommand(r.cpu.pgCores)}, server main thread ${perCommand(r.cpu.mainCores)}, rest of the server process ${perCommand(r.cpu.restOfNode)}`);
   out.push(`DB sessions             average over ${r.activity.samples} samples of pg_stat_activity: ${r.activity.states.map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ')}`);
   out.push(`outbox lock holder      ${r.activity.lockHolder.map(([k, v]) => `${k} ${fmt(v * 100, 0)}%`).join('; ')}`);
+  if (r.statements.length) {
+    out.push('statements              pg_stat_statements, top by total execution time (wall time in the backend, lock and commit waits included):');
+    for (const line of r.statements) out.push(`  ${line}`);
+  }
   if (r.profile) {
     out.push(`CPU profile             self time of the server thread, top functions (${fmt(r.profile.totalMs / 1000, 1)} s sampled, idle ${fmt(r.profile.idleMs / 1000, 1)} s):`);
     for (const f of r.profile.top) out.push(`  ${fmt(f.ms, 0).padStart(7)} ms ${fmt((f.ms / Math.max(1, r.profile.totalMs - r.profile.idleMs)) * 100, 1).padStart(5)}%  ${f.name}`);
@@ -1101,7 +1138,10 @@ async function main(): Promise<void> {
         database: benchDb,
         log: pino({ level: 'warn' }, pino.destination(2)),
         // Durability left at the defaults (fsync on): this measures what production pays per commit.
-        settings: { max_connections: '200' },
+        settings: {
+          max_connections: '200',
+          ...(options.pgStats ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}),
+        },
       });
       cleanups.push({ name: 'embedded postgres', run: () => embedded.stop() });
       databaseUrl = embedded.url;
@@ -1233,7 +1273,9 @@ async function main(): Promise<void> {
     ];
     for (const [table, label] of hasNotify ? variants : variants.slice(0, 2)) {
       log(`baseline: ${label}, ${options.handhelds} connections, ${options.seconds} s`);
-      baselines.push(await runBaseline(databaseUrl, baselineTickets, supervisor.id, options.seconds, table, label));
+      const meter = startCpuMeter(postmasterPid, []);
+      const result = await runBaseline(databaseUrl, baselineTickets, supervisor.id, options.seconds, table, label);
+      baselines.push({ ...result, cpu: meter.stop() });
     }
     const baseline = baselines[0]!;
 
@@ -1305,6 +1347,7 @@ async function main(): Promise<void> {
     const runPhase = async (name: string, rate: number | undefined, profileFile?: string): Promise<PhaseResult> => {
       log(`phase ${name}: ${options.handhelds} handhelds ${rate ? `paced at ${fmt(rate)} commands/s` : 'closed loop'} for ${options.seconds} s, ${sockets()} sockets`);
       const seq0 = realtime.tailer.lastSeq;
+      if (options.pgStats) await statementStats(databaseUrl, 'reset');
       const sampler = startActivitySampler(databaseUrl, 50);
       const profiler = profileFile ? await startProfiler() : undefined;
       const meter = startCpuMeter(postmasterPid, threads);
@@ -1316,6 +1359,7 @@ async function main(): Promise<void> {
       const cpu = meter.stop();
       const profile = profiler && profileFile ? await profiler.stop(profileFile) : undefined;
       const activity = await sampler.stop();
+      const statements = options.pgStats ? await statementStats(databaseUrl, 'top') : [];
       await sleep(1000); // the pushes of the last commands arrive
       const seq1 = realtime.tailer.lastSeq;
       const reports = Promise.all([nextMessage(sampleWorker, 'wallboard-result', 60_000), nextMessage(bulkWorker, 'wallboard-result', 60_000)]);
@@ -1361,6 +1405,7 @@ async function main(): Promise<void> {
         cpu,
         activity,
         profile,
+        statements,
       };
     };
 
@@ -1412,7 +1457,13 @@ async function main(): Promise<void> {
     out(`    BEGIN; SELECT t.*, (spec count) FROM tickets t WHERE id=$1 FOR UPDATE; UPDATE tickets … RETURNING *;`);
     out(`    INSERT INTO ticket_transitions … RETURNING *; INSERT INTO <outbox> (…, data ~1 KB jsonb); COMMIT   (no product running)`);
     out(`    outbox_events triggers: ${triggers.join(', ') || 'none'}`);
-    for (const b of baselines) out(`  ${fmt(b.perSecond).padStart(8)} tx/s  p50 ${ms(b.latency.p50).padStart(9)}  p99 ${ms(b.latency.p99).padStart(9)}  ${b.label}`);
+    for (const b of baselines) {
+      out(`  ${fmt(b.perSecond).padStart(8)} tx/s  p50 ${ms(b.latency.p50).padStart(9)}  p99 ${ms(b.latency.p99).padStart(9)}  ${b.label}`);
+      if (b.cpu) {
+        const perTx = (cores: number | undefined) => (cores === undefined ? 'n/a' : `${fmt((cores / b.perSecond) * 1000, 2)} ms`);
+        out(`           CPU per tx: postgres ${perTx(b.cpu.pgCores)}, node-postgres client ${perTx(b.cpu.mainCores)} (cores: postgres ${fmt(b.cpu.pgCores ?? Number.NaN, 2)}, client ${fmt(b.cpu.mainCores ?? Number.NaN, 2)}, machine ${fmt(b.cpu.machine?.busy ?? Number.NaN, 2)})`);
+      }
+    }
     out();
     out(`--- Phase A: throughput — closed loop (each handheld sends its next command on the previous ack), ${throughput.sockets} sockets ---`);
     for (const l of describePhase(throughput)) out(l);

@@ -45,8 +45,9 @@ export async function latestOutboxSeq(db: Executor): Promise<number> {
 
 const readAfterStatement = defineStatement(
   'outbox_read_after',
-  `SELECT seq::text, type, technician_ids::text[] AS technician_ids, created_at, data
-   FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+  // ORDER BY the table's bigint column: a bare `seq` would name the text output column.
+  `SELECT o.seq::text AS seq, o.type, o.technician_ids::text[] AS technician_ids, o.created_at, o.data
+   FROM outbox_events o WHERE o.seq > $1 ORDER BY o.seq LIMIT $2`,
 );
 
 /** Committed events after `afterSeq`, in seq (= commit) order. */
@@ -73,12 +74,12 @@ export async function replayOutbox(
   const oldest = Number(bounds.rows[0]?.oldest ?? query.upToSeq + 1);
   // Rows after sinceSeq were cleaned up, or are older than the replay window.
   if (query.sinceSeq < oldest - 1 || bounds.rows[0]?.expired) return { kind: 'resync', reason: 'beyond the replay window' };
-  const visible = query.technicianId ? sql`AND technician_ids @> ARRAY[${query.technicianId}]::uuid[]` : sql``;
+  const visible = query.technicianId ? sql`AND o.technician_ids @> ARRAY[${query.technicianId}]::uuid[]` : sql``;
   const result = await db.execute<RawOutboxRow>(sql`
-    SELECT seq::text, type, technician_ids::text[] AS technician_ids, created_at, data
-    FROM outbox_events
-    WHERE seq > ${query.sinceSeq} AND seq <= ${query.upToSeq} ${visible}
-    ORDER BY seq LIMIT ${query.maxEvents + 1}`);
+    SELECT o.seq::text AS seq, o.type, o.technician_ids::text[] AS technician_ids, o.created_at, o.data
+    FROM outbox_events o
+    WHERE o.seq > ${query.sinceSeq} AND o.seq <= ${query.upToSeq} ${visible}
+    ORDER BY o.seq LIMIT ${query.maxEvents + 1}`);
   if (result.rows.length > query.maxEvents) return { kind: 'resync', reason: `more than ${query.maxEvents} events` };
   return { kind: 'events', events: result.rows.map(toOutboxRow) };
 }
