@@ -1,32 +1,88 @@
 import type { Socket as TcpSocket } from 'node:net';
-import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io';
+import type { Socket as EngineSocket } from 'engine.io';
+import WebSocket from 'ws';
 
 /**
- * Fewer write syscalls for push fan-out.
+ * Push fan-out at the cost of one write per socket.
  *
- * Engine.IO hands each packet to the transport as soon as it is writable, and `ws` writes every
- * WebSocket frame with its own syscall; on a floor of a thousand wallboards the syscalls, not the
- * JavaScript, are most of a push's cost. Two small hooks on engine.io 6 / ws 8 internals (covered
- * by the realtime tests) turn "one write per frame" into "one write per socket per outbox batch":
- *
- * - while a batch of pushes is emitted, the sockets' transports are marked busy, so every frame
- *   queues in the engine's write buffer; the buffers are flushed right after, in order;
- * - a WebSocket transport's flush corks its TCP socket, so the queued frames leave in one write.
+ * On a floor of a thousand wallboards, a push's cost is per socket: Socket.IO and Engine.IO run
+ * a packet object, events and a drain callback through each socket, and `ws` writes each frame
+ * with its own syscall. Here a push is encoded once, as the WebSocket frame of Socket.IO's EVENT
+ * packet, and written straight to each socket's TCP connection, corked so that a batch of pushes
+ * leaves in one write. The wire bytes are exactly what `socket.emit` sends. It relies on
+ * engine.io 6 / ws 8 internals, checked on every write; a socket that does not qualify (long
+ * polling, compression, frames already queued by Engine.IO) gets the normal `socket.emit`.
  */
 
 interface WebSocketTransport {
   name: string;
   writable: boolean;
+  perMessageDeflate?: unknown;
   send(packets: unknown[]): void;
-  socket?: { _socket?: TcpSocket };
+  socket?: { readyState?: number; _socket?: TcpSocket };
 }
 
-const corked = new WeakSet<object>();
+interface EngineInternals {
+  readyState: string;
+  writeBuffer: unknown[];
+  transport: WebSocketTransport;
+}
+
+/** A client this far behind on reading is dropped (it resyncs on reconnect) rather than buffered for. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** The bytes of `socket.emit(event, payload)` on a WebSocket: one unmasked text frame of "42[event,payload]". */
+export function encodePushFrame(event: string, payload: unknown): Buffer {
+  // Engine.IO "4" (message) + Socket.IO "2" (EVENT), default namespace, no ack id.
+  const data = Buffer.from(`42${JSON.stringify([event, payload])}`);
+  const parts = (
+    WebSocket as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } }
+  ).Sender.frame(data, { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** The socket's TCP connection, if a frame may be written to it directly now. */
+function directConnection(conn: EngineSocket): TcpSocket | undefined {
+  const engine = conn as unknown as EngineInternals;
+  const transport = engine.transport;
+  if (engine.readyState !== 'open' || engine.writeBuffer.length > 0) return undefined;
+  if (transport.name !== 'websocket' || !transport.writable || transport.perMessageDeflate) return undefined;
+  const tcp = transport.socket?.readyState === WebSocket.OPEN ? transport.socket._socket : undefined;
+  return tcp && tcp.writable && !tcp.destroyed ? tcp : undefined;
+}
+
+/** Collects the direct writes of one outbox batch; `flush()` sends each connection's frames in one write. */
+export class FrameBatch {
+  private readonly corked = new Set<TcpSocket>();
+
+  /** Writes `frame` to the socket directly; false when it must be emitted the normal way. */
+  write(conn: EngineSocket, frame: Buffer, onOverflow: () => void): boolean {
+    const tcp = directConnection(conn);
+    if (!tcp) return false;
+    if (tcp.writableLength > MAX_BUFFERED_BYTES) {
+      onOverflow();
+      return true;
+    }
+    if (!this.corked.has(tcp)) {
+      tcp.cork();
+      this.corked.add(tcp);
+    }
+    tcp.write(frame);
+    return true;
+  }
+
+  flush(): void {
+    for (const tcp of this.corked) tcp.uncork();
+    this.corked.clear();
+  }
+}
+
+const corkedTransports = new WeakSet<object>();
 
 function corkFlushes(transport: WebSocketTransport): void {
   const tcp = transport.socket?._socket;
-  if (transport.name !== 'websocket' || !tcp || corked.has(transport)) return;
-  corked.add(transport);
+  if (transport.name !== 'websocket' || !tcp || corkedTransports.has(transport)) return;
+  corkedTransports.add(transport);
   const send = transport.send.bind(transport);
   transport.send = (packets) => {
     tcp.cork();
@@ -38,29 +94,8 @@ function corkFlushes(transport: WebSocketTransport): void {
   };
 }
 
-/** Makes a connection's WebSocket flushes single writes, now and after an upgrade from polling. */
+/** Makes a connection's Engine.IO flushes (acks, snapshots, replays) single writes, also after an upgrade. */
 export function batchFramesOf(conn: EngineSocket): void {
   corkFlushes(conn.transport as unknown as WebSocketTransport);
   conn.on('upgrade', (transport: unknown) => corkFlushes(transport as WebSocketTransport));
-}
-
-/** Runs `emit` with every idle transport held, then flushes each connection's queued frames at once. */
-export function emitBatched(engine: EngineServer, emit: () => void): void {
-  const held: EngineSocket[] = [];
-  // `clients` is protected in engine.io's types; it is the live map of connections.
-  for (const conn of Object.values((engine as unknown as { clients: Record<string, EngineSocket> }).clients)) {
-    const transport = conn.transport as unknown as WebSocketTransport;
-    if (transport.writable) {
-      transport.writable = false;
-      held.push(conn);
-    }
-  }
-  try {
-    emit();
-  } finally {
-    for (const conn of held) {
-      (conn.transport as unknown as WebSocketTransport).writable = true;
-      (conn as unknown as { flush(): void }).flush();
-    }
-  }
 }

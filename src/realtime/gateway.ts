@@ -14,7 +14,7 @@ import { replayOutbox, type OutboxRow } from '../repositories/outbox.repository.
 import { findUserById, findUsersByIds } from '../repositories/user.repository.js';
 import type { Ack, ClientCommandEvent, ClientToServerEvents, Push, ServerToClientEvents } from './events.js';
 import { commandInputFromPayload, socketCommands } from './socket-commands.js';
-import { batchFramesOf, emitBatched } from './frame-batching.js';
+import { batchFramesOf, encodePushFrame, FrameBatch } from './frame-batching.js';
 import { TokenBucket } from './token-bucket.js';
 
 interface SocketData {
@@ -43,11 +43,6 @@ const SyncInput = z.strictObject({ sinceSeq: z.number().int().min(0) });
 const isFloor = (actor: Actor): boolean => FLOOR_ROLES.includes(actor.role);
 const technicianRoom = (id: string): string => `technician:${id}`;
 
-/** May this socket's user see this outbox event? (The same rule as the rooms it is in.) */
-function maySee(actor: Actor, row: OutboxRow): boolean {
-  return isFloor(actor) || row.technicianIds.includes(actor.id);
-}
-
 function toPush(row: OutboxRow): Push {
   return { seq: row.seq, type: row.type, at: row.createdAt.toISOString(), data: row.data };
 }
@@ -71,7 +66,6 @@ export interface GatewayDeps extends AppDeps {
  */
 export class RealtimeGateway {
   readonly io: AppServer;
-  private readonly holding = new Map<string, AppSocket>();
   private readonly revalidation: NodeJS.Timeout;
 
   constructor(
@@ -101,19 +95,42 @@ export class RealtimeGateway {
     this.io.engine.on('connection', (conn: EngineSocket) => batchFramesOf(conn));
   }
 
-  /** Emits outbox events to the sockets entitled to them, in seq order. */
+  /**
+   * Sends outbox events to the sockets entitled to them, in seq order: each event is encoded once
+   * and written to every recipient's connection, the batch in one write per socket (see
+   * frame-batching.ts). A socket held for its sync keeps the events instead.
+   */
   publish(rows: OutboxRow[]): void {
-    emitBatched(this.io.engine, () => {
+    const batch = new FrameBatch();
+    try {
       for (const row of rows) {
-        const rooms = ['floor', ...row.technicianIds.map(technicianRoom)];
-        const held = [...this.holding.values()].filter((s) => maySee(s.data.actor, row));
-        for (const socket of held) socket.data.held?.push(row);
         const push = toPush(row);
-        const target = held.length ? this.io.to(rooms).except(held.map((s) => s.id)) : this.io.to(rooms);
-        target.emit(row.type as 'ticket.updated', push as never);
+        const frame = encodePushFrame(row.type, push);
+        const deliver = (socket: AppSocket) => {
+          if (socket.data.held) socket.data.held.push(row);
+          else if (!batch.write(socket.conn, frame, () => this.dropSlowClient(socket))) socket.emit(row.type as 'ticket.updated', push as never);
+        };
+        this.forEachInRoom('floor', deliver);
+        for (const id of row.technicianIds) this.forEachInRoom(technicianRoom(id), deliver);
         this.deps.metrics.pushes.inc({ type: row.type });
       }
-    });
+    } finally {
+      batch.flush();
+    }
+  }
+
+  private forEachInRoom(room: string, fn: (socket: AppSocket) => void): void {
+    const namespace = this.io.of('/');
+    for (const id of namespace.adapter.rooms.get(room) ?? []) {
+      const socket = namespace.sockets.get(id);
+      if (socket) fn(socket);
+    }
+  }
+
+  /** A client that stopped reading: disconnect it (after this batch) instead of buffering for it. */
+  private dropSlowClient(socket: AppSocket): void {
+    this.deps.log.warn({ socketId: socket.id, userId: socket.data.actor.id }, 'socket is not reading its pushes; disconnecting it');
+    setImmediate(() => socket.disconnect(true));
   }
 
   /** Disconnects sockets whose user was deactivated or changed role since the handshake. */
@@ -164,12 +181,10 @@ export class RealtimeGateway {
     );
     socket.on('disconnect', () => {
       clearTimeout(expiry);
-      this.holding.delete(socket.id);
       metrics.socketConnections.dec();
     });
 
     // Pushes are held from the first moment in a room, so nothing reaches the client out of order.
-    this.holding.set(socket.id, socket);
     void socket.join(isFloor(actor) ? 'floor' : technicianRoom(actor.id));
     // A client that syncs at once gets its replay instead; otherwise floor roles get the snapshot
     // (seq = where it is current to), then the held live pushes above it.
@@ -247,14 +262,12 @@ export class RealtimeGateway {
 
   private hold(socket: AppSocket): void {
     socket.data.held ??= [];
-    this.holding.set(socket.id, socket);
   }
 
   /** Sends the held pushes not already covered by a snapshot or replay, in seq order, and goes live. */
   private release(socket: AppSocket): void {
     const held = socket.data.held ?? [];
     socket.data.held = null;
-    this.holding.delete(socket.id);
     for (const row of held) {
       if (row.seq > socket.data.sentUpTo && socket.connected) socket.emit(row.type as 'ticket.updated', toPush(row) as never);
     }
