@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Push } from '../../src/realtime/events.js';
 import type { RunningProduct } from '../../src/product.js';
 import { ApiClient } from '../support/api-client.js';
+import { connectSocket } from '../support/socket-client.js';
 import { buildPart, TICKET_JSON_FIELDS, type TestUser } from '../support/factories.js';
 import { useProduct } from '../support/harness.js';
 import {
@@ -149,6 +150,37 @@ describe('realtime pushes: who receives what (api.md "Realtime" pushes)', () => 
       expect(Object.keys(stockoutPush.data)).to.deep.equal(['stockout']);
       expect(stockoutPush.data.stockout).to.include({ id: opened.id, partId: part.id, status: 'OPEN', note: 'empty', reportedBy: tech.id });
       for (const p of [ticketPush, sessionPush, stockoutPush]) expectPushEnvelope(p);
+    });
+
+    it('a long-polling wallboard gets exactly the pushes a WebSocket wallboard gets (written directly vs. through Engine.IO)', async () => {
+      const tech = await w.technician();
+      const ticket = await w.ticketIn('ASSIGNED', tech);
+      const viaWebSocket = await sockets.connect(url(), w.wallboard.token);
+      const viaPolling = await connectSocket(url(), w.wallboard.token, { transports: ['polling'] });
+      try {
+        expect(viaPolling.socket.io.engine.transport.name).to.equal('polling');
+        await goLive(t.current.product, viaWebSocket);
+        await goLive(t.current.product, viaPolling);
+        const hand = await sockets.connect(url(), tech.token);
+        await goLive(t.current.product, hand);
+        const started = expectAckOk(await hand.command('ticket:start', { commandId: commandId(), ticketId: ticket.id }));
+        expectAckOk(await hand.command('session:pause', { commandId: commandId(), sessionId: started.openSession.id, reason: 'BREAK' }));
+        expectAckOk(await hand.command('ticket:submitQc', { commandId: commandId(), ticketId: ticket.id }));
+        const last = isTicketPush(ticket.id, 'SUBMIT_QC');
+        await Promise.all([viaWebSocket.waitFor(last), viaPolling.waitFor(last)]);
+        const received = outboxPushes(viaWebSocket.pushes);
+        expect(received.map(describePush)).to.deep.equal([
+          `ticket.updated ${ticket.id} START`,
+          `session.updated ${started.openSession.id} START`,
+          `session.updated ${started.openSession.id} PAUSE`,
+          `session.updated ${started.openSession.id} STOP`,
+          `ticket.updated ${ticket.id} SUBMIT_QC`,
+        ]);
+        expect(outboxPushes(viaPolling.pushes)).to.deep.equal(received);
+        expectStrictlyIncreasing(seqs(received), 'seq');
+      } finally {
+        viaPolling.close();
+      }
     });
 
     it('a technician gets pushes about their own ticket when a supervisor acts on it (assignment to them, QC result)', async () => {

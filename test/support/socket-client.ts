@@ -16,10 +16,14 @@ export interface RecordingSocket {
   close(): void;
 }
 
-export function connectSocket(url: string, token: string | undefined, options: { reconnection?: boolean } = {}): Promise<RecordingSocket> {
+export function connectSocket(
+  url: string,
+  token: string | undefined,
+  options: { reconnection?: boolean; transports?: ('websocket' | 'polling')[] } = {},
+): Promise<RecordingSocket> {
   const socket: TestSocket = io(url, {
     auth: token === undefined ? {} : { token },
-    transports: ['websocket'],
+    transports: options.transports ?? ['websocket'],
     reconnection: options.reconnection ?? false,
     forceNew: true,
   });
