@@ -78,7 +78,12 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
   const at = now.toISOString();
   const result = await tx.execute<Record<string, unknown>>(sql`
     WITH now_ AS (SELECT ${at}::timestamptz AS now),
-    rules AS (SELECT * FROM sla_rules WHERE enabled),
+    -- warn_from: the wall-clock age at which a clock can first reach its warning point (a second
+    -- early, so the interval arithmetic never drops one that the exact numeric test below keeps).
+    rules AS (
+      SELECT r.*, (r.threshold_minutes * r.warn_at_percent / 100.0) * interval '1 minute' - interval '1 second' AS warn_from
+      FROM sla_rules r WHERE r.enabled
+    ),
     -- Wall-clock rules, before stockout exclusion: ticket status clocks, turnaround, paused sessions.
     -- A clock counts at most the wall-clock time since it started (business hours and stockouts only
     -- subtract), so clocks younger than their warning point are skipped before any further work.
@@ -102,7 +107,7 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
       ) c
       JOIN rules r ON r.key = c.rule_key
       CROSS JOIN now_ n
-      WHERE extract(epoch FROM (n.now - c.clock_start)) / 60 >= r.threshold_minutes * r.warn_at_percent / 100.0
+      WHERE c.clock_start <= n.now - r.warn_from
     ),
     -- Stockouts of each affected ticket's active-spec parts, merged once per ticket (gaps and
     -- islands) so overlapping incidents count once; each clock then clips these islands.
@@ -156,7 +161,7 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
       FROM stockout_incidents si JOIN rules r ON r.key = 'STOCKOUT_OPEN_TOO_LONG' CROSS JOIN now_ n
       WHERE si.status = 'OPEN'
     ),
-    due AS (
+    due AS MATERIALIZED (
       SELECT m.rule_key, m.subject_type, m.subject_id, m.threshold, m.minutes, r.cooldown_minutes,
              CASE WHEN m.minutes >= m.threshold THEN 'BREACH' ELSE 'WARNING' END AS severity,
              CASE WHEN m.minutes >= m.threshold
@@ -189,14 +194,6 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
     chosen AS (
       SELECT c.* FROM candidates c JOIN claimed cl USING (rule_key, subject_id, severity, level)
     ),
-    -- repeat_of: the first event of the same rule + subject + severity (read once, not per row:
-    -- a per-row lookup would rescan the rows this very statement is inserting).
-    firsts AS MATERIALIZED (
-      SELECT DISTINCT ON (e.rule_key, e.subject_id, e.severity) e.rule_key, e.subject_id, e.severity, e.id
-      FROM sla_automation_events e
-      JOIN chosen c USING (rule_key, subject_id, severity)
-      ORDER BY e.rule_key, e.subject_id, e.severity, e.created_at, e.id
-    ),
     -- Payload and concerned technician, built only for the events actually created.
     described AS (
       SELECT c.*,
@@ -217,9 +214,13 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
       INSERT INTO sla_automation_events AS ev (id, rule_key, subject_type, subject_id, severity, level, measured_minutes,
                                          threshold_minutes, payload, evaluated_at, created_at, repeat_of)
       SELECT d.new_id, d.rule_key, d.subject_type, d.subject_id, d.severity, d.level, round(d.minutes, 3),
-             round(d.threshold, 3), d.payload, n.now, n.now, f.id
+             round(d.threshold, 3), d.payload, n.now, n.now,
+             -- repeat_of: the first event of the same rule + subject + severity, found through
+             -- sla_automation_events_subject_idx for each event created (never a scan of the history).
+             (SELECT e.id FROM sla_automation_events e
+              WHERE e.rule_key = d.rule_key AND e.subject_id = d.subject_id AND e.severity = d.severity
+              ORDER BY e.created_at, e.id LIMIT 1)
       FROM described d
-      LEFT JOIN firsts f USING (rule_key, subject_id, severity)
       CROSS JOIN now_ n
       RETURNING ev.*
     ),
