@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
@@ -63,12 +64,16 @@ function isAlive(pid: number): boolean {
 async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
   log.warn({ pid }, 'stopping an orphaned embedded postgres from a previous run');
   process.kill(pid, 'SIGINT'); // postgres "fast" shutdown
   for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
   if (isAlive(pid)) throw new Error(`embedded postgres (pid ${pid}) in ${clusterDir} did not stop`);
+  // Line 5 of postmaster.pid is its socket directory: ours are private temp dirs, removed with it.
+  const socketDir = lines[4]?.trim();
+  if (socketDir && path.basename(socketDir).startsWith('benchline-pg-')) await rm(socketDir, { recursive: true, force: true });
 }
 
 async function readOrCreatePassword(dataDir: string): Promise<string> {
@@ -95,14 +100,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await stopOrphanedPostmaster(clusterDir, log);
 
   const port = await findFreePort();
-  // Clients of the embedded server connect over a Unix socket in DATA_DIR: a round trip costs a
-  // quarter less CPU and latency than loopback TCP. TCP stays on for other tools (psql -h 127.0.0.1).
-  const socketDir = path.join(dataDir, 'socket');
-  const useSocket = process.platform !== 'win32' && Buffer.byteLength(path.join(socketDir, `.s.PGSQL.${port}.lock`)) <= MAX_SOCKET_PATH;
-  if (useSocket) await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  // Clients of the embedded server connect over a Unix socket: a round trip costs a quarter less
+  // CPU and latency than loopback TCP. The socket lives in a private directory under the system's
+  // temp dir (short, local, and able to hold sockets whatever DATA_DIR is on); TCP on 127.0.0.1
+  // stays on for other tools and as the fallback.
+  let socketDir = process.platform === 'win32' ? undefined : await mkdtemp(path.join(tmpdir(), 'benchline-pg-'));
+  if (socketDir && Buffer.byteLength(path.join(socketDir, `.s.PGSQL.${port}.lock`)) > MAX_SOCKET_PATH) {
+    await rm(socketDir, { recursive: true, force: true });
+    socketDir = undefined;
+  }
   const settings = {
     listen_addresses: '127.0.0.1',
-    unix_socket_directories: useSocket ? socketDir : '',
+    unix_socket_directories: socketDir ?? '',
     ...options.settings,
   };
   const cluster = new EmbeddedPostgres({
@@ -124,7 +133,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await cluster.initialise();
   }
   // Postgres (run as the `postgres` user when we are root) creates its socket there.
-  if (useSocket && process.getuid?.() === 0) {
+  if (socketDir && process.getuid?.() === 0) {
     const owner = await stat(clusterDir);
     await chown(socketDir, owner.uid, owner.gid);
   }
@@ -132,6 +141,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   try {
     await cluster.start();
   } catch (err) {
+    if (socketDir) await rm(socketDir, { recursive: true, force: true });
     throw new Error(`embedded postgres failed to start in ${clusterDir}${err ? `: ${String(err)}` : ''}`);
   }
 
@@ -145,7 +155,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}${
-    useSocket ? `?host=${encodeURIComponent(socketDir)}` : ''
+    socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''
   }`;
   log.info({ port, clusterDir }, 'embedded postgres started');
   return {
@@ -154,6 +164,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     stop: async () => {
       await cluster.stop();
       running.delete(cluster as unknown as { process?: { kill(signal: string): boolean } });
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
       log.info('embedded postgres stopped');
     },
   };
