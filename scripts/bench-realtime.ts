@@ -707,8 +707,6 @@ interface ActivitySummary {
   samples: number;
   /** Average number of product backends per state. */
   states: [string, number][];
-  /** What the holder of the outbox ordering lock was doing: share of samples per state. */
-  lockHolder: [string, number][];
 }
 
 function describeBackend(r: { state: string | null; wait_event_type: string | null; wait_event: string | null }): string {
@@ -721,7 +719,6 @@ function startActivitySampler(url: string, everyMs: number): { stop(): Promise<A
   const client = new pg.Client({ connectionString: url, application_name: 'bench-sampler' });
   client.on('error', () => undefined); // the loop's next query fails and ends it
   const counts = new Map<string, number>();
-  const holder = new Map<string, number>();
   let samples = 0;
   let stopped = false;
   const loop = (async () => {
@@ -733,20 +730,11 @@ function startActivitySampler(url: string, everyMs: number): { stop(): Promise<A
            WHERE application_name = 'benchline' AND pid <> pg_backend_pid()`,
         )
       ).rows as { state: string | null; wait_event_type: string | null; wait_event: string | null }[];
-      // The outbox trigger's pg_advisory_xact_lock(7366101, 1): who holds it, and doing what?
-      const held = (
-        await client.query(
-          `SELECT a.state, a.wait_event_type, a.wait_event FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-           WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 7366101 AND l.objid = 1 AND l.objsubid = 2`,
-        )
-      ).rows as { state: string | null; wait_event_type: string | null; wait_event: string | null }[];
       samples++;
       for (const r of rows) {
         const key = describeBackend(r);
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
-      const holderKey = held[0] ? describeBackend(held[0]) : 'not held';
-      holder.set(holderKey, (holder.get(holderKey) ?? 0) + 1);
       await sleep(everyMs);
     }
   })().catch(() => undefined);
@@ -757,7 +745,7 @@ function startActivitySampler(url: string, everyMs: number): { stop(): Promise<A
       await client.end().catch(() => undefined);
       const average = (m: Map<string, number>) =>
         [...m.entries()].map(([k, v]) => [k, v / Math.max(1, samples)] as [string, number]).sort((a, b) => b[1] - a[1]);
-      return { samples, states: average(counts), lockHolder: average(holder) };
+      return { samples, states: average(counts) };
     },
   };
 }
@@ -1122,7 +1110,6 @@ function describePhase(r: PhaseResult): string[] {
   out.push(`                        CPU per command: postgres ${perCommand(r.cpu.pgCores)}, server main thread ${perCommand(r.cpu.mainCores)}, rest of the server process ${perCommand(r.cpu.restOfNode)}`);
   out.push(`checkpoints             ${r.checkpoints} during the phase (a CHECKPOINT ran just before it)`);
   out.push(`DB sessions             average over ${r.activity.samples} samples of pg_stat_activity: ${r.activity.states.map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ')}`);
-  out.push(`outbox lock holder      ${r.activity.lockHolder.map(([k, v]) => `${k} ${fmt(v * 100, 0)}%`).join('; ')}`);
   if (r.statements.length) {
     out.push('statements              pg_stat_statements, top by total execution time (wall time in the backend, lock and commit waits included):');
     for (const line of r.statements) out.push(`  ${line}`);

@@ -1,14 +1,25 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
-import { latestOutboxSeq, readOutboxAfter, type OutboxRow } from '../repositories/outbox.repository.js';
+import { latestOutboxSeq, readOutboxAfter, snapshotTransactionsEnded, type OutboxRow } from '../repositories/outbox.repository.js';
 
 const BATCH = 500;
+
+/** How soon a gap in seq is looked at again (its commit normally lands within a WAL flush), backing off to the max. */
+const GAP_RECHECK_MS = 5;
+const GAP_RECHECK_MAX_MS = 250;
 
 /**
  * Follows the outbox by seq: LISTEN wakes it at once, a periodic catch-up read makes a lost
  * notification (or a dropped listener connection) cost latency, never an event. Every process
  * tails on its own and pushes to its own sockets, so any number of processes share one database.
+ *
+ * Seqs are handed out while transactions commit, without a lock (migration 0008), so a reader can
+ * see seq n+1 before n: n's transaction has its seq but its commit is not visible yet. The tailer
+ * hands on the contiguous run only and waits at a gap. A gap is skipped once it cannot fill any
+ * more: every transaction that was running when it was first seen has ended and it is still
+ * there (its transaction rolled back, or a crash skipped sequence values). Any transaction that
+ * took seq n did so before n+1 was taken, hence before that read, so it was one of those.
  */
 export class OutboxTailer {
   private last = 0;
@@ -19,6 +30,9 @@ export class OutboxTailer {
   private requested = 0;
   private waiters: { wanted: number; resolve: () => void }[] = [];
   private stopped = false;
+  /** The missing seq the tailer waits at, and the snapshot of the read that first saw it missing. */
+  private gap: { seq: number; snapshot: string; checks: number } | undefined;
+  private gapRecheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: { db: Db; databaseUrl: string; log: Logger; pollMs: number },
@@ -41,6 +55,7 @@ export class OutboxTailer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.gapRecheck) clearTimeout(this.gapRecheck);
     await this.draining;
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
@@ -73,15 +88,56 @@ export class OutboxTailer {
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        const rows = await readOutboxAfter(this.deps.db, this.last, BATCH);
-        if (rows.length === 0) return;
-        this.last = rows[rows.length - 1]!.seq;
-        this.onEvents(rows);
+        const { rows, snapshot } = await readOutboxAfter(this.deps.db, this.last, BATCH);
+        const next = this.contiguous(rows);
+        if (next.length > 0) {
+          this.last = next[next.length - 1]!.seq;
+          this.onEvents(next);
+        }
+        if (next.length < rows.length) {
+          // rows[next.length] is past a gap at last + 1.
+          if (!(await this.gapClosed(snapshot!))) return;
+          continue;
+        }
+        this.gap = undefined;
         if (rows.length < BATCH) return;
       }
     } catch (err) {
       this.deps.log.error({ err }, 'outbox tail read failed; the next poll retries');
     }
+  }
+
+  /** The leading rows that continue the delivered run without a gap. */
+  private contiguous(rows: OutboxRow[]): OutboxRow[] {
+    let n = 0;
+    while (n < rows.length && rows[n]!.seq === this.last + 1 + n) n++;
+    return n === rows.length ? rows : rows.slice(0, n);
+  }
+
+  /**
+   * At a gap at last + 1: true once it is known never to fill (then it is skipped), false while
+   * it may still (a re-read is scheduled; the filling commit's NOTIFY also wakes the tailer).
+   */
+  private async gapClosed(snapshot: string): Promise<boolean> {
+    const seq = this.last + 1;
+    if (this.gap?.seq !== seq) {
+      this.gap = { seq, snapshot, checks: 0 };
+    } else if (await snapshotTransactionsEnded(this.deps.db, this.gap.snapshot)) {
+      // Ended: a fresh read either finds the row now or it will never come.
+      const { rows } = await readOutboxAfter(this.deps.db, this.last, 1);
+      if (rows[0]?.seq !== seq) {
+        this.deps.log.warn({ seq }, 'outbox seq was never committed (rolled back or skipped); going on without it');
+        this.last = seq;
+      }
+      this.gap = undefined;
+      return true;
+    }
+    const delay = Math.min(GAP_RECHECK_MAX_MS, GAP_RECHECK_MS * 2 ** this.gap.checks++);
+    this.gapRecheck ??= setTimeout(() => {
+      this.gapRecheck = undefined;
+      void this.wake();
+    }, delay);
+    return false;
   }
 
   private async listen(): Promise<void> {

@@ -45,15 +45,33 @@ export async function latestOutboxSeq(db: Executor): Promise<number> {
 
 const readAfterStatement = defineStatement(
   'outbox_read_after',
-  // ORDER BY the table's bigint column: a bare `seq` would name the text output column.
-  `SELECT o.seq::text AS seq, o.type, o.technician_ids::text[] AS technician_ids, o.created_at, o.data
+  // ORDER BY the table's bigint column: a bare `seq` would name the text output column. The
+  // statement's snapshot comes along, for telling an in-flight gap from an abandoned one.
+  `SELECT o.seq::text AS seq, o.type, o.technician_ids::text[] AS technician_ids, o.created_at, o.data,
+          (SELECT pg_current_snapshot()::text) AS snapshot
    FROM outbox_events o WHERE o.seq > $1 ORDER BY o.seq LIMIT $2`,
 );
 
-/** Committed events after `afterSeq`, in seq (= commit) order. */
-export async function readOutboxAfter(db: Executor, afterSeq: number, limit: number): Promise<OutboxRow[]> {
-  const rows = await readAfterStatement.run(db, [afterSeq, limit]);
-  return (rows as RawOutboxRow[]).map(toOutboxRow);
+/** Committed events after `afterSeq`, in seq order, and the snapshot they were read in (null when none). */
+export async function readOutboxAfter(
+  db: Executor,
+  afterSeq: number,
+  limit: number,
+): Promise<{ rows: OutboxRow[]; snapshot: string | null }> {
+  const raw = await readAfterStatement.run(db, [afterSeq, limit]);
+  return { rows: (raw as RawOutboxRow[]).map(toOutboxRow), snapshot: (raw[0]?.snapshot as string | undefined) ?? null };
+}
+
+const snapshotEndedStatement = defineStatement(
+  'outbox_snapshot_ended',
+  `SELECT coalesce(bool_and(pg_xact_status(x) IS DISTINCT FROM 'in progress'), true) AS ended
+   FROM pg_snapshot_xip($1::pg_snapshot) AS x`,
+);
+
+/** Whether every transaction that was running when `snapshot` was taken has ended (committed or not). */
+export async function snapshotTransactionsEnded(db: Executor, snapshot: string): Promise<boolean> {
+  const [row] = await snapshotEndedStatement.run(db, [snapshot]);
+  return row?.ended === true;
 }
 
 export type ReplayResult = { kind: 'events'; events: OutboxRow[] } | { kind: 'resync'; reason: string };

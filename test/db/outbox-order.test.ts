@@ -36,12 +36,12 @@ describe('outbox reads across a power of ten in seq', function () {
   });
 
   it('readOutboxAfter returns 95 … 104 in numeric order, and a small batch stops at 99', async () => {
-    const all = await readOutboxAfter(database.db, 90, 500);
+    const { rows: all } = await readOutboxAfter(database.db, 90, 500);
     expect(all.map((r) => r.seq)).to.deep.equal([95, 96, 97, 98, 99, 100, 101, 102, 103, 104]);
     expect(all.map((r) => r.data.i)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const firstFive = await readOutboxAfter(database.db, 94, 5);
+    const { rows: firstFive } = await readOutboxAfter(database.db, 94, 5);
     expect(firstFive.map((r) => r.seq)).to.deep.equal([95, 96, 97, 98, 99]);
-    const next = await readOutboxAfter(database.db, 99, 5);
+    const { rows: next } = await readOutboxAfter(database.db, 99, 5);
     expect(next.map((r) => r.seq)).to.deep.equal([100, 101, 102, 103, 104]);
   });
 
