@@ -710,6 +710,7 @@ interface ActivitySummary {
 }
 
 function describeBackend(r: { state: string | null; wait_event_type: string | null; wait_event: string | null }): string {
+  if (r.state === 'autovacuum') return 'autovacuum worker';
   if (r.state === 'idle') return 'idle (in the pool)';
   if (r.state === 'idle in transaction') return 'idle in transaction (waiting for Node)';
   return `${r.state ?? '?'}: ${r.wait_event_type ? `${r.wait_event_type}/${r.wait_event}` : 'on CPU'}`;
@@ -726,8 +727,9 @@ function startActivitySampler(url: string, everyMs: number): { stop(): Promise<A
     while (!stopped) {
       const rows = (
         await client.query(
-          `SELECT state, wait_event_type, wait_event FROM pg_stat_activity
-           WHERE application_name = 'benchline' AND pid <> pg_backend_pid()`,
+          `SELECT CASE WHEN backend_type = 'autovacuum worker' THEN 'autovacuum' ELSE state END AS state, wait_event_type, wait_event
+           FROM pg_stat_activity
+           WHERE (application_name = 'benchline' OR backend_type = 'autovacuum worker') AND pid <> pg_backend_pid()`,
         )
       ).rows as { state: string | null; wait_event_type: string | null; wait_event: string | null }[];
       samples++;
@@ -1108,7 +1110,7 @@ function describePhase(r: PhaseResult): string[] {
   out.push(...describeCpu(r.cpu));
   const perCommand = (cores: number | undefined) => (cores === undefined ? 'n/a' : `${fmt((cores / r.commandsPerSecond) * 1000, 2)} ms`);
   out.push(`                        CPU per command: postgres ${perCommand(r.cpu.pgCores)}, server main thread ${perCommand(r.cpu.mainCores)}, rest of the server process ${perCommand(r.cpu.restOfNode)}`);
-  out.push(`checkpoints             ${r.checkpoints} during the phase (a CHECKPOINT ran just before it)`);
+  out.push(`checkpoints             ${r.checkpoints} during the phase (VACUUM and a CHECKPOINT ran just before it)`);
   out.push(`DB sessions             average over ${r.activity.samples} samples of pg_stat_activity: ${r.activity.states.map(([k, v]) => `${k} ${fmt(v, 1)}`).join('; ')}`);
   if (r.statements.length) {
     out.push('statements              pg_stat_statements, top by total execution time (wall time in the backend, lock and commit waits included):');
@@ -1391,8 +1393,10 @@ async function main(): Promise<void> {
     /** Runs the handhelds for one phase and gathers what the clients, the server and the database saw. */
     const runPhase = async (name: string, rate: number | undefined, profileFile?: string): Promise<PhaseResult> => {
       log(`phase ${name}: ${options.handhelds} handhelds ${rate ? `paced at ${fmt(rate)} commands/s` : 'closed loop'} for ${options.seconds} s, ${sockets()} sockets`);
-      // Each phase starts from a fresh checkpoint, so the WAL written by the phase before does not
-      // trigger one in the middle of this one (its fsyncs stall commits for hundreds of ms here).
+      // Each phase starts from a vacuumed database and a fresh checkpoint, so the garbage and the
+      // WAL of the phase before do not set autovacuum or a checkpoint off in the middle of this one
+      // (their I/O stalls commits for hundreds of ms on this machine).
+      await adminQuery(databaseUrl, 'VACUUM (ANALYZE)');
       await adminQuery(databaseUrl, 'CHECKPOINT');
       const checkpoints0 = await checkpointCount(databaseUrl);
       const seq0 = realtime.tailer.lastSeq;

@@ -60,6 +60,23 @@ async function defineBusinessClock(tx: Tx, calendar: ShopCalendar | null, now: D
 }
 
 /**
+ * Defines `pg_temp.sla_first_event(rule, subject, severity)`, the id for `repeat_of`: the first
+ * event of a series, looked up through sla_automation_events_subject_idx for each event created.
+ * A join would read the whole event history every minute; a plain subquery lets the planner pick
+ * a sequential scan while the table is small, and then every lookup also walks the rows this very
+ * statement has inserted so far (quadratic: 6 minutes for a first run of 132k events). The
+ * function's own setting keeps its lookups on the index.
+ */
+async function defineFirstEventLookup(tx: Tx): Promise<void> {
+  await tx.execute(sql`CREATE OR REPLACE FUNCTION pg_temp.sla_first_event(r text, s uuid, sev text) RETURNS uuid
+    LANGUAGE sql STABLE SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+      SELECT e.id FROM sla_automation_events e
+      WHERE e.rule_key = r AND e.subject_id = s AND e.severity = sev
+      ORDER BY e.created_at, e.id LIMIT 1
+    $$`);
+}
+
+/**
  * Evaluates every enabled rule in set-based SQL and creates the due events, their outbox pushes,
  * SOCKET attempt rows and WEBHOOK deliveries, all in the caller's transaction. Clocks are computed
  * from timestamps at `now` (never accumulated), minus the overlap with stockouts of the ticket's
@@ -75,6 +92,7 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
   // The hash joins over every open clock would otherwise spill to disk at the 4 MB default.
   await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
   await defineBusinessClock(tx, await loadCalendar(tx), now);
+  await defineFirstEventLookup(tx);
   const at = now.toISOString();
   const result = await tx.execute<Record<string, unknown>>(sql`
     WITH now_ AS (SELECT ${at}::timestamptz AS now),
@@ -215,11 +233,7 @@ export async function evaluateSla(tx: Tx, now: Date): Promise<EvaluationResult> 
                                          threshold_minutes, payload, evaluated_at, created_at, repeat_of)
       SELECT d.new_id, d.rule_key, d.subject_type, d.subject_id, d.severity, d.level, round(d.minutes, 3),
              round(d.threshold, 3), d.payload, n.now, n.now,
-             -- repeat_of: the first event of the same rule + subject + severity, found through
-             -- sla_automation_events_subject_idx for each event created (never a scan of the history).
-             (SELECT e.id FROM sla_automation_events e
-              WHERE e.rule_key = d.rule_key AND e.subject_id = d.subject_id AND e.severity = d.severity
-              ORDER BY e.created_at, e.id LIMIT 1)
+             pg_temp.sla_first_event(d.rule_key, d.subject_id, d.severity)
       FROM described d
       CROSS JOIN now_ n
       RETURNING ev.*
