@@ -102,6 +102,19 @@ describe('idempotency keys on REST commands', function () {
     return rows[0] as { state: string; response_status: number | null; lives_a_day: boolean } | undefined;
   }
 
+  /** Runs `fn` while another connection holds the ticket's row lock (`locker.query('COMMIT')` lets go early). */
+  async function withTicketLocked(ticketId: string, fn: (locker: pg.Client) => Promise<void>): Promise<void> {
+    const locker = await connectSql(t.current.databaseUrl);
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT id FROM tickets WHERE id = $1 FOR UPDATE', [ticketId]);
+      await fn(locker);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+  }
+
   describe('sequential duplicates', () => {
     it('POST /tickets/:id/start twice with one key: the same 200 body, Idempotent-Replayed: true, one effect', async () => {
       const technician = await freshTechnician();
@@ -383,20 +396,14 @@ describe('idempotency keys on REST commands', function () {
       const technician = await freshTechnician();
       const ticket = await assignedTicket(technician);
       const k = key();
-      const locker = await connectSql(t.current.databaseUrl);
-      try {
-        await locker.query('BEGIN');
-        await locker.query('SELECT id FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
+      await withTicketLocked(ticket.id, async (locker) => {
         const first = supervisor.api.post(`/tickets/${ticket.id}/assign`, { technicianId: technician.id }, withKey(k));
         await waitFor(async () => (await lockWaiters(sql())) >= 1, 'the first request waits for the ticket lock');
         expect(await record(supervisor.id, k), 'the claim is not committed yet').to.equal(undefined);
         await locker.query('COMMIT');
         expect((await first).status).to.equal(200);
         expect(await record(supervisor.id, k)).to.include({ state: 'DONE', response_status: 200 });
-      } finally {
-        await locker.query('ROLLBACK').catch(() => undefined);
-        await locker.end();
-      }
+      });
     });
 
     it('a retry sent while the first request is still running waits for it and replays its response: one effect', async () => {
@@ -407,10 +414,7 @@ describe('idempotency keys on REST commands', function () {
       const ticket = await assignedTicket(technician); // ASSIGNED, version 2; ASSIGN is allowed again
       const k = key();
       const body = { technicianId: technician.id };
-      const locker = await connectSql(t.current.databaseUrl);
-      try {
-        await locker.query('BEGIN');
-        await locker.query('SELECT id FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
+      await withTicketLocked(ticket.id, async (locker) => {
         const first = supervisor.api.post(`/tickets/${ticket.id}/assign`, body, withKey(k));
         await waitFor(async () => (await lockWaiters(sql())) >= 1, 'the first request waits for the ticket lock');
         const retry = supervisor.api.post(`/tickets/${ticket.id}/assign`, body, withKey(k));
@@ -432,20 +436,14 @@ describe('idempotency keys on REST commands', function () {
           assignsWithThisKey: 1,
           version: 3,
         });
-      } finally {
-        await locker.query('ROLLBACK').catch(() => undefined);
-        await locker.end();
-      }
+      });
     });
 
     it('a retry waiting on a first request that fails runs the command itself', async () => {
       const technician = await freshTechnician();
       const ticket = await assignedTicket(technician);
       const k = key();
-      const locker = await connectSql(t.current.databaseUrl);
-      try {
-        await locker.query('BEGIN');
-        await locker.query('SELECT id FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
+      await withTicketLocked(ticket.id, async (locker) => {
         // The first run expects version 2, the retry does not: once the locker bumps the version,
         // the first fails STALE_VERSION and frees the key for the retry.
         const first = supervisor.api.post(`/tickets/${ticket.id}/start`, { expectedVersion: 2 }, withKey(k));
@@ -460,10 +458,7 @@ describe('idempotency keys on REST commands', function () {
         expect(retryRes.headers.get('idempotent-replayed')).to.equal(null);
         expect(retryRes.body).to.include({ status: 'IN_PROGRESS', version: 4 });
         expect(await ticketEffects(ticket.id)).to.include({ sessions: 1, transitions: 3 });
-      } finally {
-        await locker.query('ROLLBACK').catch(() => undefined);
-        await locker.end();
-      }
+      });
     });
 
     it('20 simultaneous duplicates of a command that fails: every answer is that 409, nothing is stored, nothing changes', async () => {
