@@ -461,14 +461,14 @@ export const idempotencyRecords = pgTable(
 
 /**
  * Outbox of domain events. `seq` is assigned while the transaction commits, by a deferred trigger
- * under a transaction-scoped advisory lock, so seq order is commit order: a reader tailing
- * `seq > last` never skips a row, and the lock is held only for the commit itself.
+ * (migrations 0005, 0008): a transaction's rows become visible within a WAL flush of taking their
+ * seqs, so a reader sees a later seq first only briefly; the tailer waits at such gaps.
  */
 export const outboxEvents = pgTable(
   'outbox_events',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    /** Public, gap-free-to-readers order: assigned at COMMIT by a deferred trigger (see migration 0005). */
+    /** Public order: assigned at COMMIT by a deferred trigger (migrations 0005, 0008). */
     seq: bigint('seq', { mode: 'number' }),
     type: text('type').notNull(),
     aggregateType: text('aggregate_type').notNull(),
