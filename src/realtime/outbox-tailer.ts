@@ -44,7 +44,11 @@ export class OutboxTailer {
     return this.last;
   }
 
-  /** Starts after the current end of the outbox (history is for `sync`, not for live pushes). */
+  /**
+   * Starts after the current end of the outbox (history is for `sync`, not for live pushes). A row
+   * still committing below that end is not pushed live by this process; no client is connected to
+   * it yet, and `sync` replays it from the table.
+   */
   async start(): Promise<void> {
     this.last = await latestOutboxSeq(this.deps.db);
     await this.listen();
