@@ -49,6 +49,7 @@ const EnvSchema = z
     IDEMPOTENCY_TTL_HOURS: int(24, 1),
     SOCKET_ALLOWED_ORIGINS: z.string().optional(),
     SOCKET_MAX_BUFFER_BYTES: int(16 * 1024, 1024),
+    SOCKET_MAX_UNREAD_BYTES: int(4 * 1024 * 1024, 1024),
     SOCKET_RATE_LIMIT_PER_SECOND: int(20, 1),
     SOCKET_RATE_LIMIT_BURST: int(60, 1),
     REPLAY_MAX_EVENTS: int(1000, 1),
@@ -107,6 +108,8 @@ export interface Config {
     /** Browser origins allowed to open a socket; empty = none (non-browser clients are unaffected). */
     allowedOrigins: string[];
     maxBufferBytes: number;
+    /** Pushes a socket may leave unread in the server's buffer before it is disconnected. */
+    maxUnreadBytes: number;
     rateLimitPerSecond: number;
     rateLimitBurst: number;
     replayMaxEvents: number;
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((o) => o.trim())
         .filter(Boolean),
       maxBufferBytes: e.SOCKET_MAX_BUFFER_BYTES,
+      maxUnreadBytes: e.SOCKET_MAX_UNREAD_BYTES,
       rateLimitPerSecond: e.SOCKET_RATE_LIMIT_PER_SECOND,
       rateLimitBurst: e.SOCKET_RATE_LIMIT_BURST,
       replayMaxEvents: e.REPLAY_MAX_EVENTS,

@@ -28,9 +28,6 @@ interface EngineInternals {
   transport: WebSocketTransport;
 }
 
-/** A client this far behind on reading is dropped (it resyncs on reconnect) rather than buffered for. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
 /** The bytes of `socket.emit(event, payload)` on a WebSocket: one unmasked text frame of "42[event,payload]". */
 export function encodePushFrame(event: string, payload: unknown): Buffer {
   // Engine.IO "4" (message) + Socket.IO "2" (EVENT), default namespace, no ack id.
@@ -53,17 +50,30 @@ function directConnection(conn: EngineSocket): TcpSocket | undefined {
 
 /** Collects the direct writes of one outbox batch; `flush()` sends each connection's frames in one write. */
 export class FrameBatch {
+  /** Connections written to in this batch (corked), and those found too far behind (dropped). */
   private readonly corked = new Set<TcpSocket>();
+  private readonly dropped = new Set<TcpSocket>();
+
+  /**
+   * @param maxUnreadBytes a client this far behind on reading (bytes still queued in the server,
+   *   past the kernel's buffers, from earlier batches) is dropped — it resyncs on reconnect —
+   *   rather than buffered for.
+   */
+  constructor(private readonly maxUnreadBytes: number) {}
 
   /** Writes `frame` to the socket directly; false when it must be emitted the normal way. */
   write(conn: EngineSocket, frame: Buffer, onOverflow: () => void): boolean {
     const tcp = directConnection(conn);
     if (!tcp) return false;
-    if (tcp.writableLength > MAX_BUFFERED_BYTES) {
-      onOverflow();
-      return true;
-    }
+    if (this.dropped.has(tcp)) return true;
     if (!this.corked.has(tcp)) {
+      // The backlog is judged once, before this batch: the batch's own frames stay queued (corked)
+      // until flush(), so they must not count against the client.
+      if (tcp.writableLength > this.maxUnreadBytes) {
+        this.dropped.add(tcp);
+        onOverflow();
+        return true;
+      }
       tcp.cork();
       this.corked.add(tcp);
     }
@@ -74,6 +84,7 @@ export class FrameBatch {
   flush(): void {
     for (const tcp of this.corked) tcp.uncork();
     this.corked.clear();
+    this.dropped.clear();
   }
 }
 

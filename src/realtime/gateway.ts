@@ -101,7 +101,7 @@ export class RealtimeGateway {
    * frame-batching.ts). A socket held for its sync keeps the events instead.
    */
   publish(rows: OutboxRow[]): void {
-    const batch = new FrameBatch();
+    const batch = new FrameBatch(this.deps.config.realtime.maxUnreadBytes);
     try {
       for (const row of rows) {
         const push = toPush(row);
