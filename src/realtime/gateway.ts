@@ -111,7 +111,8 @@ export class RealtimeGateway {
           else if (!batch.write(socket.conn, frame, () => this.dropSlowClient(socket))) socket.emit(row.type as 'ticket.updated', push as never);
         };
         this.forEachInRoom('floor', deliver);
-        for (const id of row.technicianIds) this.forEachInRoom(technicianRoom(id), deliver);
+        // Distinct rooms, as `io.to(rooms)` would: a technician named twice gets the push once.
+        for (const id of new Set(row.technicianIds)) this.forEachInRoom(technicianRoom(id), deliver);
         this.deps.metrics.pushes.inc({ type: row.type });
       }
     } finally {

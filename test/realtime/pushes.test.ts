@@ -237,6 +237,21 @@ describe('realtime pushes: who receives what (api.md "Realtime" pushes)', () => 
       expect(hand.pushes.map((p) => (p.data as any).marker)).to.deep.equal(['concerning-tech']);
       expect(otherHand.pushes).to.deep.equal([]);
     });
+
+    it('a technician named twice in an outbox row gets its push once', async () => {
+      const tech = await w.technician();
+      const hand = await sockets.connect(url(), tech.token);
+      await goLive(t.current.product, hand);
+      await sqlQuery(
+        t.current.product,
+        `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, technician_ids, data)
+         VALUES ('sla.event', 'sla_event', '00000000-0000-4000-8000-000000000002', ARRAY[$1, $1]::uuid[], '{"marker":"twice"}')`,
+        [tech.id],
+      );
+      await hand.waitFor((p) => p.type === 'sla.event');
+      await sleep(300);
+      expect(hand.pushes.map((p) => (p.data as any).marker)).to.deep.equal(['twice']);
+    });
   });
 
   describe('floor.snapshot on connect', () => {
