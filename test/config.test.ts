@@ -35,6 +35,7 @@ describe('config (src/config/config.ts)', () => {
         idempotencyTtlHours: 24,
       });
       expect(config.rateLimit).to.deep.equal({ windowMs: 60_000, max: 6000, loginMax: 60 });
+      expect(config.realtime).to.deep.include({ maxBufferBytes: 16 * 1024, maxUnreadBytes: 4 * 1024 * 1024 });
       expect(config.metrics).to.deep.equal({
         flagIncrementMinutes: 6,
         greenMaxMinutes: 30,
@@ -159,6 +160,8 @@ describe('config (src/config/config.ts)', () => {
       ['TRUST_PROXY=yes', { TRUST_PROXY: 'yes' }, ['TRUST_PROXY']],
       ['LOG_LEVEL=verbose', { LOG_LEVEL: 'verbose' }, ['LOG_LEVEL']],
       ['PASSWORD_HASH_COST=21', { PASSWORD_HASH_COST: '21' }, ['PASSWORD_HASH_COST']],
+      ['SOCKET_MAX_UNREAD_BYTES=1023', { SOCKET_MAX_UNREAD_BYTES: '1023' }, ['SOCKET_MAX_UNREAD_BYTES']],
+      ['SOCKET_MAX_UNREAD_BYTES=4MB', { SOCKET_MAX_UNREAD_BYTES: '4MB' }, ['SOCKET_MAX_UNREAD_BYTES']],
     ];
     for (const [label, env, names] of cases) {
       it(label, () => {
