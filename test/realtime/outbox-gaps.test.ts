@@ -56,14 +56,23 @@ describe('realtime: gaps in the outbox seq', function () {
 
   const noteOf = (p: Push) => ((p.data as { stockout?: { note?: string } }).stockout?.note ?? null) as string | null;
 
-  it('a later seq is held back until the earlier one commits; then both arrive, in seq order', async () => {
+  /**
+   * A live wallboard, a seq held open by `holder`, and a stockout command committed behind it;
+   * after `waitMs` nothing has passed the gap.
+   */
+  async function gapBehindHeldSeq(note: string, waitMs: number) {
     const board = await sockets.connect(url(), w.wallboard.token);
-    await goLive(t.current.product, board);
-    const held = await holdSeq('held-then-committed');
+    const since = await goLive(t.current.product, board);
+    const held = await holdSeq(note);
     const incident = await openStockout();
     // The command is committed and its NOTIFY sent, but its seq is behind the open gap.
-    await sleep(500);
+    await sleep(waitMs);
     expect(outboxPushes(board.pushes), 'nothing passes the gap while it may still fill').to.deep.equal([]);
+    return { board, since, held, incident };
+  }
+
+  it('a later seq is held back until the earlier one commits; then both arrive, in seq order', async () => {
+    const { board, held, incident } = await gapBehindHeldSeq('held-then-committed', 500);
     expect(await caughtUpSeq(t.current.product)).to.equal(held - 1);
 
     await holder.query('COMMIT');
@@ -75,12 +84,7 @@ describe('realtime: gaps in the outbox seq', function () {
   });
 
   it('a seq whose transaction rolls back is skipped once that transaction has ended', async () => {
-    const board = await sockets.connect(url(), w.wallboard.token);
-    await goLive(t.current.product, board);
-    const held = await holdSeq('rolled-back');
-    const incident = await openStockout();
-    await sleep(300);
-    expect(outboxPushes(board.pushes)).to.deep.equal([]);
+    const { board, held, incident } = await gapBehindHeldSeq('rolled-back', 300);
 
     await holder.query('ROLLBACK');
     const arrived = await board.waitFor(isStockoutPush(incident), 5000);
@@ -90,11 +94,7 @@ describe('realtime: gaps in the outbox seq', function () {
   });
 
   it('sync during a gap replays only up to it; the rest follows live, once, in order', async () => {
-    const board = await sockets.connect(url(), w.wallboard.token);
-    const since = await goLive(t.current.product, board);
-    const held = await holdSeq('gap-during-sync');
-    const incident = await openStockout();
-    await sleep(300);
+    const { board, since, held, incident } = await gapBehindHeldSeq('gap-during-sync', 300);
 
     const late = await sockets.connect(url(), w.wallboard.token);
     const ack = await late.command('sync', { sinceSeq: since });
